@@ -1,0 +1,1 @@
+"""Teams, roles and API tokens."""

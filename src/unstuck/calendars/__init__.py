@@ -1,0 +1,1 @@
+"""Business calendars: working hours, Chinese statutory holidays and make-up workdays."""

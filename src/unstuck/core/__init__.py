@@ -1,0 +1,1 @@
+"""Shared plumbing: the API root, serving, backup and restore."""

@@ -1,0 +1,1 @@
+"""The seeded demo organisation and its live event generator."""

@@ -1,0 +1,1 @@
+"""Processes as code: the promises Unstuck watches, versioned."""

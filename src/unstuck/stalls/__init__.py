@@ -1,0 +1,1 @@
+"""Stall rules, the deadline worker and the stalls it records."""

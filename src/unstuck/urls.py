@@ -1,0 +1,11 @@
+"""URL map: the admin, the versioned API and the apps' pages."""
+
+from django.contrib import admin
+from django.urls import path
+
+from unstuck.core.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
