@@ -94,7 +94,9 @@ class _Mapping:
         for key, (key_node, _) in self.items.items():
             if key not in allowed:
                 raise ProcessDefinitionError(
-                    self.sub(key), _line(key_node), f"unknown key; expected one of: {', '.join(sorted(allowed))}"
+                    self.sub(key),
+                    _line(key_node),
+                    f"unknown key; expected one of: {', '.join(sorted(allowed))}",
                 )
 
 
@@ -183,7 +185,9 @@ def _step(node: yaml.Node, path: str) -> StepDefinition:
     key = _text(mapping.get("key"), mapping.sub("key"), required=True, parent_line=_line(node))
     assert key is not None
     if len(key) > STEP_KEY_MAX:
-        raise ProcessDefinitionError(mapping.sub("key"), _line(mapping.get("key")), "longer than 100 characters")
+        raise ProcessDefinitionError(
+            mapping.sub("key"), _line(mapping.get("key")), "longer than 100 characters"
+        )
     confirmation_node = mapping.get("confirmation")
     confirmation = None
     if confirmation_node is not None:
@@ -234,7 +238,9 @@ def parse_process_definition(source: str) -> ProcessDefinition:
         step = _step(step_node, f"steps[{index}]")
         if step.key in seen:
             raise ProcessDefinitionError(
-                f"steps[{index}].key", _line(step_node), f"step {step.key!r} is already defined as steps[{seen[step.key]}]"
+                f"steps[{index}].key",
+                _line(step_node),
+                f"step {step.key!r} is already defined as steps[{seen[step.key]}]",
             )
         seen[step.key] = index
         steps.append(step)

@@ -1,0 +1,62 @@
+"""The worker loop: runs every registered job until none has work, then sleeps briefly.
+
+Jobs are plain functions returning how much work they did; they keep their state in the database
+(rows with due times), so any number of workers may run them and a killed worker loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from importlib import import_module
+
+from django.db import close_old_connections
+
+logger = logging.getLogger("unstuck.worker")
+
+# Dotted paths, so an app's job is found without the worker importing every app up front.
+JOBS: tuple[str, ...] = ("unstuck.stalls.tasks.stall_deadlines_job",)
+
+
+def _load(path: str) -> Callable[[], int]:
+    module, name = path.rsplit(".", 1)
+    job: Callable[[], int] = getattr(import_module(module), name)
+    return job
+
+
+def run_jobs_once(jobs: tuple[str, ...] = JOBS) -> int:
+    """Run each job once; returns the total work done."""
+    done = 0
+    for path in jobs:
+        try:
+            done += _load(path)()
+        except Exception:  # a failing job must not stop the others; it is retried next round
+            logger.exception("job %s failed", path)
+    return done
+
+
+def run_worker(
+    *, idle_seconds: float, stop: threading.Event | None = None, max_rounds: int | None = None
+) -> None:
+    """Loop until `stop` is set (SIGINT/SIGTERM set it when run from the command line)."""
+    stop = stop or threading.Event()
+    rounds = 0
+    while not stop.is_set():
+        close_old_connections()
+        done = run_jobs_once()
+        rounds += 1
+        if max_rounds is not None and rounds >= max_rounds:
+            break
+        if not done:
+            stop.wait(idle_seconds)
+
+
+def install_stop_signals(stop: threading.Event) -> None:
+    def handler(signum: int, frame: object) -> None:
+        logger.info("worker stopping (signal %s)", signum)
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)

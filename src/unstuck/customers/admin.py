@@ -1,0 +1,9 @@
+from django.contrib import admin
+
+from unstuck.customers.models import Customer
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "name", "email", "phone", "channel", "updated_at"]
+    search_fields = ["external_id", "name", "email", "phone"]

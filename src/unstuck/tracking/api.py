@@ -1,0 +1,85 @@
+"""API v1 for tracking: push events in batches, read an item with its history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from django.http import HttpRequest, HttpResponse
+from ninja import Router
+from ninja.errors import HttpError
+
+from unstuck.accounts.permissions import require_role
+from unstuck.tracking.schemas import EventBatchIn, IngestOut, ItemOut
+from unstuck.tracking.selectors import item_get
+from unstuck.tracking.services import MAX_BATCH, event_ingest_batch
+
+router = Router(tags=["events"])
+
+
+def _error(status: int, code: str, message: str) -> HttpResponse:
+    return HttpResponse(
+        orjson.dumps({"code": code, "message": message}), status=status, content_type="application/json"
+    )
+
+
+@router.post(
+    "/events",
+    response={200: IngestOut},
+    summary="Push a batch of events",
+    description=(
+        "Store up to 10,000 events. Each event is checked on its own: valid ones are stored even when "
+        "others are rejected (by index, with a code and message); an already stored key counts as a "
+        "duplicate, so replaying a batch is safe. Requires an admin or supervisor token."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventBatchIn"}}},
+            "required": True,
+        }
+    },
+)
+def events_push(request: HttpRequest) -> Any:
+    require_role(request, "admin", "supervisor")
+    try:
+        body = orjson.loads(request.body or b"")
+    except orjson.JSONDecodeError as error:
+        return _error(400, "invalid_json", f"the body is not valid JSON: {error}")
+    if not isinstance(body, dict) or not isinstance(body.get("events"), list):
+        return _error(400, "invalid_request", 'expected an object {"events": [...]}')
+    if len(body["events"]) > MAX_BATCH:
+        return _error(
+            413, "batch_too_large", f"at most {MAX_BATCH:,} events per request, got {len(body['events']):,}"
+        )
+    result = event_ingest_batch(events=body["events"], source=f"api:{request.user.get_username()}")
+    return {
+        "accepted": result.accepted,
+        "duplicates": result.duplicates,
+        "rejected": [r.__dict__ for r in result.rejected],
+        "unknown_steps": result.unknown_steps,
+    }
+
+
+@router.get("/processes/{process}/items/{item}", response=ItemOut, summary="An item with its events")
+def item_detail(request: HttpRequest, process: str, item: str) -> Any:
+    found = item_get(user=request.user, process_key=process, external_id=item)
+    if found is None:
+        raise HttpError(404, f"no item {item!r} in process {process!r}")
+    events = found.events.order_by("at", "id").values("id", "step", "at", "key", "attrs", "known_step")
+    return {
+        "process": found.process.key,
+        "item": found.external_id,
+        "version": found.version.number,
+        "current_step": found.current_step,
+        "step_since": found.step_since,
+        "promised_at": found.promised_at,
+        "is_terminal": found.is_terminal,
+        "next_deadline": found.next_deadline,
+        "attrs": found.attrs,
+        "customer": found.customer.external_id if found.customer else None,
+        "events": list(events),
+    }
+
+
+# Registered so EventBatchIn lands in the schema's components for the request body reference above.
+EVENT_SCHEMAS = (EventBatchIn,)

@@ -1,0 +1,153 @@
+"""Writes for tracking: ingesting event batches and moving open items to a new process version."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from unstuck.processes.models import Process, ProcessVersion
+from unstuck.processes.spec import spec_for_version
+from unstuck.stalls.scheduling import item_schedule
+from unstuck.tracking.ingest import StoredEvent, customers_upsert, events_insert, items_advance, items_lock
+from unstuck.tracking.models import Item
+from unstuck.tracking.validation import CheckedEvent, RowError, check_event
+
+MAX_BATCH = 10_000
+
+
+@dataclass
+class RowRejection:
+    """An event that was not stored: its position in the batch, a stable code and why."""
+
+    index: int
+    code: str
+    message: str
+    field: str | None = None
+
+
+@dataclass
+class IngestResult:
+    """What happened to each event of a batch; nothing is dropped without being counted here."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[RowRejection] = field(default_factory=list)
+    unknown_steps: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+class BatchTooLarge(ValueError):
+    """More events than one batch may carry."""
+
+
+def event_ingest_batch(*, events: Sequence[Mapping[str, Any]], source: str = "api") -> IngestResult:
+    """Store a batch of events in one transaction and advance their items.
+
+    Valid rows are stored even when others are rejected; an event whose key is already stored is
+    a duplicate and changes nothing, so replaying a batch is safe.
+    """
+    if len(events) > MAX_BATCH:
+        raise BatchTooLarge(f"a batch carries at most {MAX_BATCH:,} events, this one has {len(events):,}")
+    result = IngestResult()
+    checked: list[CheckedEvent] = []
+    for index, row in enumerate(events):
+        try:
+            checked.append(check_event(index, row))
+        except RowError as error:
+            result.rejected.append(RowRejection(index, error.code, error.message, error.field))
+    processes = {
+        p.key: p
+        for p in Process.objects.filter(key__in={e.process for e in checked}, current_version__isnull=False)
+    }
+    valid: list[CheckedEvent] = []
+    seen_keys: set[tuple[str, str]] = set()
+    for event in checked:
+        if event.process not in processes:
+            result.rejected.append(
+                RowRejection(
+                    event.index,
+                    "unknown_process",
+                    f"process: no process {event.process!r} is loaded",
+                    "process",
+                )
+            )
+        elif (event.process, event.key) in seen_keys:
+            result.duplicates += 1
+        else:
+            seen_keys.add((event.process, event.key))
+            valid.append(event)
+    result.rejected.sort(key=lambda r: r.index)
+    if not valid:
+        return result
+
+    now = timezone.now()
+    with transaction.atomic():
+        customer_ids = customers_upsert(valid)
+        items = items_lock(processes, valid, now)
+        rows = []
+        for event in valid:
+            process = processes[event.process]
+            item = items[(process.pk, event.item)]
+            spec = spec_for_version(item.version_id)
+            rows.append(
+                StoredEvent(
+                    event=event,
+                    process_id=process.pk,
+                    item_id=item.pk,
+                    known_step=spec.is_known_step(event.step),
+                    customer_id=customer_ids.get(event.customer["id"]) if event.customer else None,
+                )
+            )
+        inserted = events_insert(rows, source, now)
+        items_advance({item.pk: item for item in items.values()}, inserted, now)
+
+    result.accepted = len(inserted)
+    result.duplicates += len(valid) - len(inserted)
+    unknown: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in inserted:
+        if not row.known_step:
+            unknown[row.event.process][row.event.step] += 1
+    result.unknown_steps = {process: dict(steps) for process, steps in unknown.items()}
+    return result
+
+
+@transaction.atomic
+def items_move_to_version(*, process: Process, version: ProcessVersion, chunk: int = 2000) -> int:
+    """Put every open item of `process` on `version` and recompute its deadlines; returns how many."""
+    now = timezone.now()
+    spec = spec_for_version(version.pk)
+    moved = 0
+    open_items = Item.objects.filter(process=process, is_terminal=False).exclude(version=version)
+    for item in open_items.iterator(chunk_size=chunk):
+        schedule = item_schedule(
+            spec,
+            step=item.current_step,
+            step_since=item.step_since,
+            started_at=item.started_at,
+            explicit_promise=item.promised_at if item.promised_explicitly else None,
+            fired=list(item.fired or []),
+            now=now,
+        )
+        item.version = version
+        item.promised_at = schedule.promised_at
+        item.fired = schedule.fired
+        item.next_deadline = schedule.next_deadline
+        item.is_terminal = item.current_step in spec.terminal
+        item.known_step = spec.is_known_step(item.current_step)
+        item.save(
+            update_fields=[
+                "version",
+                "promised_at",
+                "fired",
+                "next_deadline",
+                "is_terminal",
+                "known_step",
+                "updated_at",
+            ]
+        )
+        moved += 1
+    return moved
