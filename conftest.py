@@ -14,6 +14,8 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_process_caches() -> None:
     """Row ids are reused once a test's transaction rolls back, so id-keyed caches must not outlive a test."""
+    from unstuck.calendars.business_time import calendars_changed
     from unstuck.processes.spec import spec_for_version
 
     spec_for_version.cache_clear()
+    calendars_changed()

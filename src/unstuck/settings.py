@@ -9,7 +9,7 @@ from typing import Any
 import dj_database_url
 import dj_email_url
 
-from unstuck.environment import default_database_url, env_bool, secret_key
+from unstuck.environment import data_dir, default_database_url, env_bool, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -84,6 +84,9 @@ def _database() -> dict[str, Any]:
             ),
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
+            # Python's sqlite3 caches 128 compiled statements per connection by default; batch
+            # inserts of varying length each get their own entry, which grew a large import by ~55 MB.
+            "cached_statements": 8,
         }
         config["TEST"] = {"NAME": os.environ.get("UNSTUCK_TEST_SQLITE_NAME") or None}
     else:
@@ -119,7 +122,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(os.environ.get("UNSTUCK_STATIC_ROOT", "") or (BASE_DIR.parent.parent / "build" / "static"))
+# Collected files (if `collectstatic` ran) live in the data dir; WhiteNoise also serves straight from
+# the installed apps (WHITENOISE_USE_FINDERS), so a fresh install needs no build step.
+STATIC_ROOT = Path(os.environ.get("UNSTUCK_STATIC_ROOT", "") or (data_dir() / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

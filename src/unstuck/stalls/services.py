@@ -102,7 +102,7 @@ def deadlines_process_due(*, now: datetime | None = None, batch: int = 500) -> P
                     )
             updates.append(
                 (
-                    adapt_json(Item, "fired", fired),
+                    adapt_json(fired),
                     adapt_time(next_deadline(schedule.moments, set(fired), now)),
                     item.pk,
                 )

@@ -86,7 +86,7 @@ def event_ingest_batch(*, events: Sequence[Mapping[str, Any]], source: str = "ap
 
     now = timezone.now()
     with transaction.atomic():
-        customer_ids = customers_upsert(valid)
+        customer_ids = customers_upsert(valid, now)
         items = items_lock(processes, valid, now)
         rows = []
         for event in valid:
@@ -97,13 +97,13 @@ def event_ingest_batch(*, events: Sequence[Mapping[str, Any]], source: str = "ap
                 StoredEvent(
                     event=event,
                     process_id=process.pk,
-                    item_id=item.pk,
+                    item_id=item.id,
                     known_step=spec.is_known_step(event.step),
                     customer_id=customer_ids.get(event.customer["id"]) if event.customer else None,
                 )
             )
         inserted = events_insert(rows, source, now)
-        items_advance({item.pk: item for item in items.values()}, inserted, now)
+        items_advance({item.id: item for item in items.values()}, inserted, now)
 
     result.accepted = len(inserted)
     result.duplicates += len(valid) - len(inserted)

@@ -26,7 +26,7 @@ steps:
 SEED = """
 from datetime import UTC, datetime, timedelta
 from unstuck.tracking.services import event_ingest_batch
-start = datetime.now(UTC) - timedelta(hours=3)
+start = datetime.now(UTC) - timedelta(days=1)
 events = [
     {{"process": "kill-test", "item": f"K{{i}}", "step": "broken" if i % 5 == 0 else "working",
       "at": (start + timedelta(seconds=i)).isoformat()}}
@@ -50,6 +50,19 @@ print(json.dumps({
 """
 
 
+def stall_count(env: dict[str, str]) -> int:
+    """Read straight from the child's database: polling through `unstuck shell` would be too slow."""
+    if "DATABASE_URL" in env:
+        import psycopg
+
+        with psycopg.connect(env["DATABASE_URL"]) as conn:
+            return conn.execute("SELECT COUNT(*) FROM stalls_stall").fetchone()[0]
+    import sqlite3
+
+    with sqlite3.connect(f"{env['UNSTUCK_DATA_DIR']}/unstuck.sqlite3", timeout=30) as conn:
+        return conn.execute("SELECT COUNT(*) FROM stalls_stall").fetchone()[0]
+
+
 def counts(env: dict[str, str]) -> dict[str, int]:
     return json.loads(unstuck(env, "shell", "-c", COUNT).stdout.strip().splitlines()[-1])
 
@@ -63,23 +76,21 @@ def prepare(env: dict[str, str], tmp_path, items: int) -> None:
 
 
 def test_sigkill_mid_work_loses_nothing_and_repeats_nothing(tmp_path):
-    items = 6000  # each item is due twice: its dwell/interruption and its promise
+    items = 20_000  # each item has two stalls: its dwell or interruption, and its missed promise
     with isolated_environment(tmp_path) as env:
         prepare(env, tmp_path, items)
-        env["UNSTUCK_WORKER_BATCH"] = "100"
+        env["UNSTUCK_WORKER_BATCH"] = "20"  # small transactions, so the kill lands between and inside them
         worker = unstuck_popen(env, "worker")
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            done = counts(env)["stalls"]
-            if done > 0:
-                break
-            time.sleep(0.05)
+        while time.monotonic() < deadline and stall_count(env) == 0:
+            time.sleep(0.01)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
         partial = counts(env)
         assert 0 < partial["stalls"] < 2 * items, "the kill should land mid-work"
-        unstuck(env, "worker", "--once")
+        again = unstuck(env, "worker", "--once")
         final = counts(env)
+        assert final["due"] == 0, again.stdout + again.stderr
         assert final == {"stalls": 2 * items, "repeated": 0, "due": 0}
 
 

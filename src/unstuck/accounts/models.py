@@ -1,0 +1,136 @@
+"""Accounts: teams, who belongs to them in which role, per-user preferences and API tokens.
+
+Roles live in two places, on purpose:
+
+- `Profile.role` is the user's **global** role. `admin` (运营管理员) and `auditor` only make sense
+  globally (they see every team); for agents and supervisors it is the role they normally work in.
+- `Membership.role` is the user's role **in one team**: a supervisor of one team may help out as an
+  agent in another. Per-team permission checks use the membership; everything else uses the profile.
+
+A user without a profile (e.g. made by `createsuperuser`) is an `agent`, or an `admin` if superuser;
+no signal creates profiles behind anyone's back: `user_ensure` does it explicitly.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """What a person may do: agents work cases, supervisors coach and escalate, admins configure,
+    auditors read everything and change nothing."""
+
+    AGENT = "agent", _("Agent")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    ADMIN = "admin", _("Operations admin")
+    AUDITOR = "auditor", _("Auditor")
+
+
+class Language(models.TextChoices):
+    """Languages a user can read Unstuck and its notifications in (Chinese first)."""
+
+    ZH_HANS = "zh-hans", "简体中文"
+    EN = "en", "English"
+
+
+class Team(models.Model):
+    """A group of people who own a part of the work (a step's responsible team, a case's team)."""
+
+    key = models.SlugField(_("key"), max_length=63, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    # A key into the calendars app rather than a foreign key: calendars are defined in code/files.
+    calendar_key = models.CharField(_("business calendar"), max_length=63, default="cn-workdays")
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lead"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_teams",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key})"
+
+
+class Membership(models.Model):
+    """A user's place in one team, with the role they hold there."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["team", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="membership_user_team_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.team.key} ({self.role})"
+
+
+class Profile(models.Model):
+    """Per-user settings that Django's user lacks: global role, language, notification channel."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="profile"
+    )
+    role = models.CharField(_("global role"), max_length=16, choices=Role.choices, default=Role.AGENT)
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS
+    )
+    # Placeholder until the messaging app defines channels; "in_app" needs no address.
+    notify_channel = models.CharField(_("notification channel"), max_length=32, default="in_app")
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role})"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only its SHA-256 is stored; the raw token is shown once.
+
+    A plain (unsalted, fast) hash is enough because tokens carry 256 random bits: there is nothing
+    to brute-force, and a unique index on the hash makes lookup one indexed query.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=8, db_index=True, editable=False)
+    token_hash = models.CharField(_("SHA-256 of the token"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user}{', ' + self.name if self.name else ''})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

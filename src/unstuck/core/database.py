@@ -1,0 +1,78 @@
+"""Facts about the live database and bringing its schema up to date (used by serve, backup, restore)."""
+
+from __future__ import annotations
+
+from io import TextIOBase
+
+from django.apps import apps
+from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+
+#: Tables that `migrate` fills by itself: rows there do not make a database "hold data".
+MIGRATION_FILLED_TABLES = frozenset({"django_migrations", "django_content_type", "auth_permission"})
+
+# Any fixed 64-bit number: all Unstuck processes that migrate a PostgreSQL database take this lock.
+_MIGRATE_LOCK_KEY = 0x756E737475636B  # "unstuck"
+
+
+def reference_data_tables() -> set[str]:
+    """Tables apps fill from their migrations (e.g. a data migration with reference data).
+
+    An app declares them as `reference_data_tables = ("app_table", ...)` on its AppConfig; they
+    do not count as data when deciding whether a database may be overwritten by a restore.
+    """
+    tables: set[str] = set()
+    for config in apps.get_app_configs():
+        tables.update(getattr(config, "reference_data_tables", ()))
+    return tables
+
+
+def tables_with_rows(*, using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """Existing tables holding at least one row of real data (migration bookkeeping excluded), sorted.
+
+    A freshly migrated database has none; one with any user, team, item, process ... has some.
+    Each table costs one `SELECT 1 ... LIMIT 1`, so this is quick on large databases too.
+    """
+    connection = connections[using]
+    ignored = MIGRATION_FILLED_TABLES | reference_data_tables()
+    found = []
+    with connection.cursor() as cursor:
+        for table in sorted(connection.introspection.table_names(cursor)):
+            if table in ignored:
+                continue
+            cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT 1")
+            if cursor.fetchone() is not None:
+                found.append(table)
+    return found
+
+
+def pending_migrations(*, using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """Migrations known to this code but not applied to the database, as `app.name`."""
+    executor = MigrationExecutor(connections[using])
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+
+
+def migrate_pending(*, stdout: TextIOBase, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Apply pending migrations, if any; returns how many ran.
+
+    On PostgreSQL an advisory lock makes web servers and workers started together on several
+    machines take turns, so exactly one of them migrates and the others find nothing to do.
+    """
+    connection = connections[using]
+    if not pending_migrations(using=using):
+        return 0
+    locked = connection.vendor == "postgresql"
+    if locked:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [_MIGRATE_LOCK_KEY])
+    try:
+        pending = pending_migrations(using=using)
+        if pending:
+            call_command("migrate", database=using, interactive=False, verbosity=1, stdout=stdout)
+        return len(pending)
+    finally:
+        if locked:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_MIGRATE_LOCK_KEY])

@@ -1,0 +1,147 @@
+"""The API shell: health, the router registry and JSON errors with stable codes."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import Http404, HttpRequest
+from django.test import Client
+from ninja import NinjaAPI, Router
+from ninja.testing import TestClient
+
+from unstuck.core.api import MOUNTED, ROUTERS, mount_routers
+from unstuck.core.api_errors import install_error_handlers
+from unstuck.core.errors import DomainError
+
+
+@pytest.mark.django_db
+def test_health_reports_the_database(client: Client) -> None:
+    response = client.get("/api/v1/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": connection.vendor}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+def test_unknown_api_paths_are_json_404(client: Client, method: str) -> None:
+    response = getattr(client, method)("/api/v1/no/such/thing")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_openapi_schema_is_served(client: Client) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    assert schema["info"]["title"] == "Unstuck API"
+    assert "/api/v1/health" in schema["paths"] and "/api/v1/me" in schema["paths"]
+    assert not any("{path}" in path for path in schema["paths"])
+
+
+def test_every_existing_app_router_is_mounted() -> None:
+    for _prefix, module_path in ROUTERS:
+        try:
+            module = importlib.import_module(module_path)
+        except ModuleNotFoundError:
+            continue
+        assert (module_path in MOUNTED) == isinstance(getattr(module, "router", None), Router)
+    assert "unstuck.accounts.api" in MOUNTED
+
+
+def test_mount_routers_skips_missing_modules_and_modules_without_router() -> None:
+    target = NinjaAPI(urls_namespace="mount-test")
+    mounted = mount_routers(
+        target,
+        [
+            ("/", "unstuck.no_such_app.api"),
+            ("/", "no_such_package.api"),
+            ("/", "unstuck.core.no_such_module"),
+            ("/", "unstuck.core.errors"),  # exists, has no router
+            ("/", "unstuck.accounts.api"),
+        ],
+    )
+    assert mounted == ["unstuck.accounts.api"]
+
+
+# The handlers, on an API of their own so each error can be raised on purpose.
+errors_api = NinjaAPI(urls_namespace="errors-test")
+install_error_handlers(errors_api)
+
+
+@errors_api.get("/number")
+def number(request: HttpRequest, n: int) -> dict[str, int]:
+    return {"n": n}
+
+
+@errors_api.get("/missing")
+def missing(request: HttpRequest) -> None:
+    raise Http404("secret detail")
+
+
+@errors_api.get("/denied")
+def denied(request: HttpRequest) -> None:
+    raise PermissionDenied
+
+
+@errors_api.get("/domain")
+def domain(request: HttpRequest) -> None:
+    raise DomainError("item_closed", "The item is already closed.", status=409, details={"item": "A1"})
+
+
+@errors_api.get("/protected", auth=lambda request: None)
+def protected(request: HttpRequest) -> None:
+    raise AssertionError("never reached")
+
+
+@errors_api.get("/crash")
+def crash(request: HttpRequest) -> None:
+    raise RuntimeError("bug")
+
+
+errors = TestClient(errors_api)
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("/number?n=abc", 422, "invalid_request"),
+        ("/number", 422, "invalid_request"),
+        ("/missing", 404, "not_found"),
+        ("/denied", 403, "forbidden"),
+        ("/domain", 409, "item_closed"),
+        ("/protected", 401, "unauthorized"),
+    ],
+)
+def test_errors_are_json_with_a_stable_code(path: str, status: int, code: str) -> None:
+    response = errors.get(path)
+    assert response.status_code == status
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code
+    assert isinstance(body["message"], str) and body["message"]
+
+
+def test_validation_errors_say_which_field() -> None:
+    details = errors.get("/number?n=abc").json()["details"]
+    assert details[0]["loc"] == ["query", "n"]
+
+
+def test_domain_error_details_are_passed_on() -> None:
+    assert errors.get("/domain").json() == {
+        "code": "item_closed",
+        "message": "The item is already closed.",
+        "details": {"item": "A1"},
+    }
+
+
+def test_404_messages_do_not_leak_details() -> None:
+    assert "secret" not in errors.get("/missing").json()["message"]
+
+
+def test_unexpected_errors_are_json_500_and_still_reported(caplog: pytest.LogCaptureFixture) -> None:
+    response = errors.get("/crash")
+    assert response.status_code == 500
+    assert response.json()["code"] == "internal_error"
+    assert "bug" not in response.json()["message"]
+    assert "unhandled API error" in caplog.text

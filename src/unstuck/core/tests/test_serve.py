@@ -1,0 +1,75 @@
+"""`unstuck serve` in a child process: a fresh database just works, then SIGTERM stops it cleanly."""
+
+from __future__ import annotations
+
+import json
+import queue
+import re
+import signal
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from unstuck.core.testing import isolated_environment, unstuck, unstuck_popen
+
+pytestmark = pytest.mark.slow
+
+
+def wait_for_url(server: subprocess.Popen[str], timeout: float = 120) -> tuple[str, list[str]]:
+    lines: queue.Queue[str] = queue.Queue()
+    assert server.stdout is not None
+    stdout = server.stdout
+
+    def pump() -> None:
+        for line in stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    seen: list[str] = []
+    while True:
+        try:
+            line = lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError("serve printed no URL:\n" + "".join(seen)) from None
+        seen.append(line)
+        found = re.search(r"serving at (http://\S+/)", line)
+        if found:
+            return found.group(1), seen
+
+
+def fetch(url: str) -> tuple[int, str, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.headers["Content-Type"], response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], error.read()
+
+
+def test_serve_migrates_serves_api_and_static_and_stops_on_sigterm(tmp_path: Path) -> None:
+    with isolated_environment(tmp_path) as env:
+        server = unstuck_popen(env, "serve", "--host", "127.0.0.1", "--port", "0", "--threads", "2")
+        try:
+            url, _ = wait_for_url(server)
+            status, kind, body = fetch(url + "api/v1/health")
+            assert (status, kind) == (200, "application/json; charset=utf-8")
+            assert json.loads(body)["status"] == "ok"
+
+            status, kind, body = fetch(url + "static/admin/css/base.css")
+            assert status == 200 and kind.startswith("text/css") and body
+
+            status, _, body = fetch(url + "api/v1/me")
+            assert status == 401 and json.loads(body)["code"] == "unauthorized"
+
+            # A consistent backup while the server runs.
+            unstuck(env, "backup", str(tmp_path / "live.backup"))
+
+            server.send_signal(signal.SIGTERM)
+            assert server.wait(timeout=30) == 0
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
