@@ -72,10 +72,24 @@ def _select_list(model: type[models.Model], columns: Sequence[str], alias: str) 
 def _unnest(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
     """`unnest(%s::type[], ...) AS alias(columns)` and its parameters: one list per column."""
     quote = connection.ops.quote_name
-    arrays = ", ".join(f"%s::{db_type}[]" for db_type in _column_types(model, columns))
+    # %b: binary parameters; the driver then sends arrays without quoting each element as text.
+    arrays = ", ".join(f"%b::{db_type}[]" for db_type in _column_types(model, columns))
     names = ", ".join(quote(c) for c in columns)
     params = [list(values) for values in zip(*rows, strict=True)]
     return f"unnest({arrays}) AS v({names})", params
+
+
+def _server_bound_cursor() -> Any:
+    """A psycopg cursor that binds parameters on the server (binary arrays).
+
+    Django's PostgreSQL backend binds on the client, which quotes every array element into the
+    SQL text in Python; for a 1,000-row batch that quoting costs more than the database's work.
+    It runs on Django's own connection, so it takes part in the surrounding transaction.
+    """
+    import psycopg
+
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
 
 
 def rows_update(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -84,14 +98,17 @@ def rows_update(model: type[models.Model], columns: Sequence[str], rows: Sequenc
         return
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    with connection.cursor() as cursor:
-        if _stores_text():
-            assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+    if _stores_text():
+        assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+        with connection.cursor() as cursor:
             cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {quote('id')} = %s", rows)
-            return
-        source, params = _unnest(model, [*columns, "id"], rows)
-        assignments = ", ".join(f"{quote(c)} = {_select_list(model, [c], 'v')}" for c in columns)
-        cursor.execute(f"UPDATE {table} SET {assignments} FROM {source} WHERE {table}.{quote('id')} = v.{quote('id')}", params)
+        return
+    source, params = _unnest(model, [*columns, "id"], rows)
+    assignments = ", ".join(f"{quote(c)} = {_select_list(model, [c], 'v')}" for c in columns)
+    with _server_bound_cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} FROM {source} WHERE {table}.{quote('id')} = v.{quote('id')}", params
+        )
 
 
 def rows_insert_ignoring_conflicts(
@@ -111,12 +128,13 @@ def rows_insert_ignoring_conflicts(
     tail = f" ON CONFLICT ({', '.join(quote(c) for c in conflict)}) DO NOTHING"
     if returning:
         tail += f" RETURNING {', '.join(quote(c) for c in returning)}"
-    out: list[tuple[Any, ...]] = []
-    with connection.cursor() as cursor:
-        if not _stores_text():
-            source, params = _unnest(model, columns, rows)
+    if not _stores_text():
+        source, params = _unnest(model, columns, rows)
+        with _server_bound_cursor() as cursor:
             cursor.execute(f"{head}SELECT {_select_list(model, columns, 'v')} FROM {source}{tail}", params)
             return [tuple(r) for r in cursor.fetchall()] if returning else []
+    out: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
         row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
         size = max(1, min(chunk, 30_000 // len(columns)))
         for start in range(0, len(rows), size):
