@@ -32,7 +32,7 @@ def say(message: str) -> None:
 
 def install(extras: str) -> None:
     """Create .venv and install the project (editable) with the pinned versions, once per change."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 -- run.py is what an older Python meets first
         sys.exit(f"Unstuck needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     wanted = (
         f"{extras}:{(ROOT / 'constraints.txt').stat().st_mtime}:{(ROOT / 'pyproject.toml').stat().st_mtime}"

@@ -119,9 +119,8 @@ def main() -> None:
             flush=True,
         )
     smallest, largest = min(results), max(results)
-    print(
-        f"{args.engine}: ratio {largest:,} vs {smallest:,} items = {results[largest] / results[smallest]:.2f}x (target <= 1.5x)"
-    )
+    ratio = results[largest] / results[smallest]
+    print(f"{args.engine}: ratio {largest:,} vs {smallest:,} items = {ratio:.2f}x (target <= 1.5x)")
 
 
 if __name__ == "__main__":

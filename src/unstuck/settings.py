@@ -70,8 +70,8 @@ TEMPLATES = [
 
 
 def _database() -> dict[str, Any]:
-    config: dict[str, Any] = dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or default_database_url(), conn_max_age=600
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(os.environ.get("DATABASE_URL") or default_database_url(), conn_max_age=600)
     )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0

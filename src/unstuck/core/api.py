@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from typing import Any
 
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest
@@ -24,11 +25,33 @@ from unstuck.core.api_errors import ErrorOut, install_error_handlers
 #: (URL prefix, module path) of every app router; a module is mounted once it defines `router`.
 ROUTERS: list[tuple[str, str]] = [
     ("/", "unstuck.accounts.api"),
+    ("/", "unstuck.processes.api"),
     ("/", "unstuck.tracking.api"),
     ("/", "unstuck.stalls.api"),
 ]
 
-api = NinjaAPI(
+
+class UnstuckAPI(NinjaAPI):
+    """NinjaAPI that also publishes schemas an endpoint documents but validates by hand.
+
+    The events endpoint checks each event on its own (a bad row must not fail the batch), so its
+    request body is parsed by the handler; its documented shape still belongs in the schema.
+    """
+
+    extra_schemas: list[type[Schema]]
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in getattr(self, "extra_schemas", []):
+            body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in body.pop("$defs", {}).items():
+                components.setdefault(name, definition)
+            components.setdefault(model.__name__, body)
+        return schema
+
+
+api = UnstuckAPI(
     title="Unstuck API",
     version="1",
     description="Watch every customer promise, catch each one the moment it stalls, and drive it to done.",
@@ -74,10 +97,16 @@ def mount_routers(target: NinjaAPI, routers: list[tuple[str, str]]) -> list[str]
             spec = None
         if spec is None:
             continue
-        router = getattr(importlib.import_module(module_path), "router", None)
+        module = importlib.import_module(module_path)
+        router = getattr(module, "router", None)
         if isinstance(router, Router):
             target.add_router(prefix, router)
             mounted.append(module_path)
+            if isinstance(target, UnstuckAPI):
+                target.extra_schemas = [
+                    *getattr(target, "extra_schemas", []),
+                    *getattr(module, "OPENAPI_SCHEMAS", ()),
+                ]
     return mounted
 
 

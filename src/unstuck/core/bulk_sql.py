@@ -69,7 +69,9 @@ def _select_list(model: type[models.Model], columns: Sequence[str], alias: str) 
     return ", ".join(parts)
 
 
-def _unnest(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
+def _unnest(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> tuple[str, list[Any]]:
     """`unnest(%s::type[], ...) AS alias(columns)` and its parameters: one list per column."""
     quote = connection.ops.quote_name
     # %b: binary parameters; the driver then sends arrays without quoting each element as text.
@@ -107,7 +109,8 @@ def rows_update(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     assignments = ", ".join(f"{quote(c)} = {_select_list(model, [c], 'v')}" for c in columns)
     with _server_bound_cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET {assignments} FROM {source} WHERE {table}.{quote('id')} = v.{quote('id')}", params
+            f"UPDATE {table} SET {assignments} FROM {source} WHERE {table}.{quote('id')} = v.{quote('id')}",
+            params,
         )
 
 

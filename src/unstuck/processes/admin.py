@@ -7,7 +7,7 @@ class StepInline(admin.TabularInline):
     model = Step
     extra = 0
     can_delete = False
-    fields = [
+    fields = (
         "position",
         "key",
         "name",
@@ -16,7 +16,7 @@ class StepInline(admin.TabularInline):
         "confirmation_by",
         "remind_after",
         "interruption",
-    ]
+    )
     readonly_fields = fields
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from unstuck.stalls.models import Stall
@@ -18,7 +19,7 @@ def stalls_resolve_left_behind(current: dict[int, tuple[ItemState, set[str]]]) -
     open_stalls = Stall.objects.filter(item_id__in=list(current), resolved_at__isnull=True).values_list(
         "id", "item_id", "rule", "visit_key"
     )
-    by_outcome: dict[tuple[object, str], list[int]] = defaultdict(list)
+    by_outcome: dict[tuple[datetime, str], list[int]] = defaultdict(list)
     for stall_id, item_id, rule, visit_key in open_stalls:
         state, markers = current[item_id]
         if f"{rule}|{visit_key}" in markers:

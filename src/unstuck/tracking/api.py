@@ -81,5 +81,5 @@ def item_detail(request: HttpRequest, process: str, item: str) -> Any:
     }
 
 
-# Registered so EventBatchIn lands in the schema's components for the request body reference above.
-EVENT_SCHEMAS = (EventBatchIn,)
+# Published in the schema's components for the request body reference above (see core.api).
+OPENAPI_SCHEMAS = (EventBatchIn,)

@@ -155,7 +155,10 @@ def items_lock(
     missing = [pair for pair in first if pair not in items]
     if not missing:
         return items
-    versions = {p.pk: p.current_version_id for p in processes.values()}
+    versions: dict[int, int] = {}
+    for process in processes.values():
+        assert process.current_version_id is not None  # the caller only passes loaded processes
+        versions[process.pk] = process.current_version_id
     stamp, empty_attrs, no_markers = adapt_time(now), adapt_json({}), adapt_json([])
     rows = []
     for process_id, external_id in missing:
@@ -211,7 +214,18 @@ def events_insert(rows: list[StoredEvent], source: str, now: datetime) -> list[S
     by_key = {(row.process_id, row.event.key): row for row in rows}
     new = rows_insert_ignoring_conflicts(
         Event,
-        ["process_id", "item_id", "step", "at", "key", "attrs", "promised_at", "known_step", "source", "received_at"],
+        [
+            "process_id",
+            "item_id",
+            "step",
+            "at",
+            "key",
+            "attrs",
+            "promised_at",
+            "known_step",
+            "source",
+            "received_at",
+        ],
         values,
         conflict=["process_id", "key"],
         returning=["id", "process_id", "key"],

@@ -60,7 +60,7 @@ class IngestOut(Schema):
     rejected: list[RejectionOut] = Field(..., description="Events not stored, by index, with the reason.")
     unknown_steps: dict[str, dict[str, int]] = Field(
         ...,
-        description="Per process, steps named by accepted events that the process does not list, with counts.",
+        description="Per process, steps named by accepted events that the process does not list (counts).",
     )
 
 

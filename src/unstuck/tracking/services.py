@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +44,7 @@ class BatchTooLarge(ValueError):
     """More events than one batch may carry."""
 
 
-def event_ingest_batch(*, events: Sequence[Mapping[str, Any]], source: str = "api") -> IngestResult:
+def event_ingest_batch(*, events: Sequence[Any], source: str = "api") -> IngestResult:
     """Store a batch of events in one transaction and advance their items.
 
     Valid rows are stored even when others are rejected; an event whose key is already stored is
@@ -108,9 +108,9 @@ def event_ingest_batch(*, events: Sequence[Mapping[str, Any]], source: str = "ap
     result.accepted = len(inserted)
     result.duplicates += len(valid) - len(inserted)
     unknown: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in inserted:
-        if not row.known_step:
-            unknown[row.event.process][row.event.step] += 1
+    for stored in inserted:
+        if not stored.known_step:
+            unknown[stored.event.process][stored.event.step] += 1
     result.unknown_steps = {process: dict(steps) for process, steps in unknown.items()}
     return result
 

@@ -127,10 +127,7 @@ def check_event(index: int, row: Any) -> CheckedEvent:
     elif not isinstance(attrs, Mapping):
         raise RowError("invalid_field", "attrs: expected an object", "attrs")
     key_raw = row.get("key")
-    if key_raw in (None, ""):
-        key = default_event_key(process, item, step, at)
-    else:
-        key = _text(row, "key", KEY_MAX)
+    key = default_event_key(process, item, step, at) if key_raw in (None, "") else _text(row, "key", KEY_MAX)
     return CheckedEvent(
         index=index,
         process=process,

@@ -58,7 +58,8 @@ def test_the_documented_keys_are_accepted_exactly_as_written():
             "deadline",
         ),
         (
-            "key: p\nsteps:\n  - key: a\n    confirmation: {by: customer, remind_after: [soon]}\n    max_dwell: 1h\n",
+            "key: p\nsteps:\n  - key: a\n"
+            "    confirmation: {by: customer, remind_after: [soon]}\n    max_dwell: 1h\n",
             "steps[0].confirmation.remind_after[0]",
             4,
             "not a duration",

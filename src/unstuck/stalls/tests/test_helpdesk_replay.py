@@ -110,8 +110,13 @@ def test_helpdesk_log_replays_exactly_as_computed_independently():
     first, last = min(t for *_, t in log), max(t for *_, t in log)
     moments = [first + (last - first) * rng.random() for _ in range(12)]
     # Right on a deadline, one second before it, and right at an event.
-    case, activity, at = next(row for row in log if row[1] == "Take in charge ticket")
-    moments += [at + LIMITS[activity], at + LIMITS[activity] - timedelta(seconds=1), at, last + timedelta(days=400)]
+    _, activity, at = next(row for row in log if row[1] == "Take in charge ticket")
+    moments += [
+        at + LIMITS[activity],
+        at + LIMITS[activity] - timedelta(seconds=1),
+        at,
+        last + timedelta(days=400),
+    ]
     checked = 0
     for moment in moments:
         moment = moment.astimezone(UTC).replace(microsecond=0)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from unstuck.core.testing import isolated_environment, postgres_in_use, unstuck, unstuck_popen
+from unstuck.core.testing import isolated_environment, unstuck, unstuck_popen
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +56,9 @@ def stall_count(env: dict[str, str]) -> int:
         import psycopg
 
         with psycopg.connect(env["DATABASE_URL"]) as conn:
-            return conn.execute("SELECT COUNT(*) FROM stalls_stall").fetchone()[0]
+            row = conn.execute("SELECT COUNT(*) FROM stalls_stall").fetchone()
+            assert row is not None
+            return int(row[0])
     import sqlite3
 
     with sqlite3.connect(f"{env['UNSTUCK_DATA_DIR']}/unstuck.sqlite3", timeout=30) as conn:

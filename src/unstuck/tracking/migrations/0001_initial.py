@@ -5,86 +5,139 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0001_initial'),
-        ('processes', '0001_initial'),
+        ("customers", "0001_initial"),
+        ("processes", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Item',
+            name="Item",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=200, verbose_name='item id')),
-                ('current_step', models.CharField(max_length=100, verbose_name='current step')),
-                ('step_since', models.DateTimeField(verbose_name='in this step since')),
-                ('started_at', models.DateTimeField(verbose_name='first event at')),
-                ('last_event_at', models.DateTimeField(verbose_name='latest event at')),
-                ('last_event_id', models.BigIntegerField(verbose_name='latest event (arrival order)')),
-                ('promised_at', models.DateTimeField(blank=True, null=True, verbose_name='promised by')),
-                ('promised_explicitly', models.BooleanField(default=False, verbose_name='promise given by an event')),
-                ('is_terminal', models.BooleanField(default=False, verbose_name='finished')),
-                ('known_step', models.BooleanField(default=True, verbose_name='step listed in the process')),
-                ('attrs', models.JSONField(blank=True, default=dict, verbose_name='attributes')),
-                ('event_count', models.PositiveIntegerField(default=0, verbose_name='events')),
-                ('next_deadline', models.DateTimeField(blank=True, null=True, verbose_name='next deadline')),
-                ('fired', models.JSONField(blank=True, default=list, verbose_name='rules fired')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='items', to='customers.customer')),
-                ('process', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='processes.process')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='processes.processversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=200, verbose_name="item id")),
+                ("current_step", models.CharField(max_length=100, verbose_name="current step")),
+                ("step_since", models.DateTimeField(verbose_name="in this step since")),
+                ("started_at", models.DateTimeField(verbose_name="first event at")),
+                ("last_event_at", models.DateTimeField(verbose_name="latest event at")),
+                ("last_event_id", models.BigIntegerField(verbose_name="latest event (arrival order)")),
+                ("promised_at", models.DateTimeField(blank=True, null=True, verbose_name="promised by")),
+                (
+                    "promised_explicitly",
+                    models.BooleanField(default=False, verbose_name="promise given by an event"),
+                ),
+                ("is_terminal", models.BooleanField(default=False, verbose_name="finished")),
+                ("known_step", models.BooleanField(default=True, verbose_name="step listed in the process")),
+                ("attrs", models.JSONField(blank=True, default=dict, verbose_name="attributes")),
+                ("event_count", models.PositiveIntegerField(default=0, verbose_name="events")),
+                ("next_deadline", models.DateTimeField(blank=True, null=True, verbose_name="next deadline")),
+                ("fired", models.JSONField(blank=True, default=list, verbose_name="rules fired")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="items",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "process",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="items",
+                        to="processes.process",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="items",
+                        to="processes.processversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'item',
-                'verbose_name_plural': 'items',
+                "verbose_name": "item",
+                "verbose_name_plural": "items",
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.CharField(max_length=100, verbose_name='step')),
-                ('at', models.DateTimeField(verbose_name='at')),
-                ('key', models.CharField(max_length=200, verbose_name='idempotency key')),
-                ('attrs', models.JSONField(blank=True, default=dict, verbose_name='attributes')),
-                ('promised_at', models.DateTimeField(blank=True, null=True, verbose_name='promised by')),
-                ('known_step', models.BooleanField(default=True, verbose_name='step listed in the process')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='source')),
-                ('received_at', models.DateTimeField(verbose_name='received at')),
-                ('process', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='processes.process')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='tracking.item')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("step", models.CharField(max_length=100, verbose_name="step")),
+                ("at", models.DateTimeField(verbose_name="at")),
+                ("key", models.CharField(max_length=200, verbose_name="idempotency key")),
+                ("attrs", models.JSONField(blank=True, default=dict, verbose_name="attributes")),
+                ("promised_at", models.DateTimeField(blank=True, null=True, verbose_name="promised by")),
+                ("known_step", models.BooleanField(default=True, verbose_name="step listed in the process")),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="source")),
+                ("received_at", models.DateTimeField(verbose_name="received at")),
+                (
+                    "process",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="processes.process",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="tracking.item"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'event',
-                'verbose_name_plural': 'events',
+                "verbose_name": "event",
+                "verbose_name_plural": "events",
             },
         ),
         migrations.AddIndex(
-            model_name='item',
-            index=models.Index(condition=models.Q(('next_deadline__isnull', False)), fields=['next_deadline'], name='item_due_idx'),
+            model_name="item",
+            index=models.Index(
+                condition=models.Q(("next_deadline__isnull", False)),
+                fields=["next_deadline"],
+                name="item_due_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='item',
-            index=models.Index(fields=['process', 'current_step'], name='item_step_idx'),
+            model_name="item",
+            index=models.Index(fields=["process", "current_step"], name="item_step_idx"),
         ),
         migrations.AddConstraint(
-            model_name='item',
-            constraint=models.UniqueConstraint(fields=('process', 'external_id'), name='item_external_id_unique'),
+            model_name="item",
+            constraint=models.UniqueConstraint(
+                fields=("process", "external_id"), name="item_external_id_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['item', 'at', 'id'], name='event_item_time_idx'),
+            model_name="event",
+            index=models.Index(fields=["item", "at", "id"], name="event_item_time_idx"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['process', 'at'], name='event_process_time_idx'),
+            model_name="event",
+            index=models.Index(fields=["process", "at"], name="event_process_time_idx"),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.UniqueConstraint(fields=('process', 'key'), name='event_key_unique'),
+            model_name="event",
+            constraint=models.UniqueConstraint(fields=("process", "key"), name="event_key_unique"),
         ),
     ]

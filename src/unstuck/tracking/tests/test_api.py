@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -9,7 +11,7 @@ from unstuck.tracking.tests.factories import T0, event, load_simple_process
 pytestmark = pytest.mark.django_db
 
 
-def bearer(role: str, team: str | None = None, name: str | None = None) -> dict[str, str]:
+def bearer(role: str, team: str | None = None, name: str | None = None) -> dict[str, Any]:
     user = user_ensure(username=name or f"{role}-{team or 'x'}", role=role, team_key=team)
     return {"HTTP_AUTHORIZATION": f"Bearer {api_token_create(user=user)[1]}"}
 
@@ -22,13 +24,22 @@ def test_push_events_answers_accepted_duplicates_and_rejections_by_index():
     load_simple_process()
     client = Client()
     headers = bearer("admin")
-    batch = [event("A", "new", 0), {"process": "simple", "item": "B", "step": "new", "at": "soon"}, event("C", "x", 1)]
+    batch = [
+        event("A", "new", 0),
+        {"process": "simple", "item": "B", "step": "new", "at": "soon"},
+        event("C", "x", 1),
+    ]
     first = post_events(client, batch, headers)
     assert first.status_code == 200
     body = first.json()
     assert (body["accepted"], body["duplicates"]) == (2, 0)
     assert body["rejected"] == [
-        {"index": 1, "code": "invalid_timestamp", "message": "at: 'soon' is not an ISO-8601 timestamp", "field": "at"}
+        {
+            "index": 1,
+            "code": "invalid_timestamp",
+            "message": "at: 'soon' is not an ISO-8601 timestamp",
+            "field": "at",
+        }
     ]
     assert body["unknown_steps"] == {"simple": {"x": 1}}
     again = post_events(client, batch, headers).json()
@@ -60,7 +71,10 @@ def test_pushing_needs_a_token_and_a_role_that_may_write():
     load_simple_process()
     client = Client()
     assert post_events(client, [event("A", "new", 0)], {}).status_code == 401
-    assert post_events(client, [event("A", "new", 0)], {"HTTP_AUTHORIZATION": "Bearer ust_wrong"}).status_code == 401
+    assert (
+        post_events(client, [event("A", "new", 0)], {"HTTP_AUTHORIZATION": "Bearer ust_wrong"}).status_code
+        == 401
+    )
     denied = post_events(client, [event("A", "new", 0)], bearer("auditor"))
     assert (denied.status_code, denied.json()["code"]) == (403, "forbidden")
     assert post_events(client, [event("A", "new", 0)], bearer("agent", "ops")).status_code == 403

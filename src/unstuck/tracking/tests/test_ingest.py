@@ -43,11 +43,11 @@ def test_a_replayed_batch_is_all_duplicates_and_changes_nothing():
     load_simple_process()
     batch = [event("B1", "new", 0), event("B1", "working", 10), event("B2", "new", 3, key="erp-77")]
     first = event_ingest_batch(events=batch)
-    before = list(Item.objects.order_by("id").values())
+    before = [dict(row) for row in Item.objects.order_by("id").values()]
     again = event_ingest_batch(events=batch)
     assert (first.accepted, first.duplicates) == (3, 0)
     assert (again.accepted, again.duplicates, again.rejected) == (0, 3, [])
-    after = list(Item.objects.order_by("id").values())
+    after = [dict(row) for row in Item.objects.order_by("id").values()]
     for row in before + after:
         row.pop("updated_at")
     assert before == after

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         load.add_argument(
             "--migrate-open",
             action="store_true",
-            help="move open items to the new version (default: they finish under the version they started on)",
+            help="move open items to the new version (default: they finish under their starting version)",
         )
         sub.add_parser("list", help="list processes and their current versions")
         show = sub.add_parser("show", help="print the current YAML of a process")
@@ -38,10 +38,10 @@ class Command(BaseCommand):
                 version = process.current_version
                 self.stdout.write(f"{process.key}\tv{version.number if version else '-'}\t{process.name}")
         else:
-            process = process_by_key(options["key"])
-            if process is None or process.current_version is None:
+            found = process_by_key(options["key"])
+            if found is None or found.current_version is None:
                 raise CommandError(f"no process {options['key']!r}")
-            self.stdout.write(process.current_version.source)
+            self.stdout.write(found.current_version.source)
 
     def _load(self, files: list[Path], migrate_open: bool) -> None:
         for path in files:

@@ -48,7 +48,6 @@ class Command(BaseCommand):
         for finding in findings:
             count += 1
             since = timezone.localtime(finding.since).strftime("%Y-%m-%d %H:%M")
-            self.stdout.write(
-                f"{finding.item}\t{finding.rule}\t{finding.step}\tsince {since}\t{_duration(finding.overdue_seconds)}"
-            )
+            overdue = _duration(finding.overdue_seconds)
+            self.stdout.write(f"{finding.item}\t{finding.rule}\t{finding.step}\tsince {since}\t{overdue}")
         self.stdout.write(f"{count} stalled")
