@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from unstuck.calendars.business_time import get_calendar
 from unstuck.processes.spec import ProcessSpec
 from unstuck.stalls.rules import Moment, effective_promise, item_moments, next_deadline
+
+if TYPE_CHECKING:
+    from unstuck.tracking.models import Item
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +22,19 @@ class Schedule:
     moments: list[Moment]
     fired: list[str]
     next_deadline: datetime | None
+
+
+def stored_item_schedule(spec: ProcessSpec, item: Item, *, now: datetime) -> Schedule:
+    """The schedule of an item as stored (its current visit and promise) under `spec`."""
+    return item_schedule(
+        spec,
+        step=item.current_step,
+        step_since=item.step_since,
+        started_at=item.started_at,
+        explicit_promise=item.promised_at if item.promised_explicitly else None,
+        fired=list(item.fired or []),
+        now=now,
+    )
 
 
 def item_schedule(

@@ -12,7 +12,7 @@ from unstuck.core.bulk_sql import adapt_json, adapt_time, rows_update
 from unstuck.processes.spec import spec_for_version
 from unstuck.stalls.models import Reminder, Stall
 from unstuck.stalls.rules import Rule, next_deadline
-from unstuck.stalls.scheduling import item_schedule
+from unstuck.stalls.scheduling import stored_item_schedule
 from unstuck.tracking.models import Item
 
 
@@ -59,15 +59,7 @@ def deadlines_process_due(*, now: datetime | None = None, batch: int = 500) -> P
         updates: list[tuple[object, ...]] = []
         for item in items:
             spec = spec_for_version(item.version_id)
-            schedule = item_schedule(
-                spec,
-                step=item.current_step,
-                step_since=item.step_since,
-                started_at=item.started_at,
-                explicit_promise=item.promised_at if item.promised_explicitly else None,
-                fired=list(item.fired or []),
-                now=now,
-            )
+            schedule = stored_item_schedule(spec, item, now=now)
             fired = list(schedule.fired)
             for moment in schedule.moments:
                 if moment.uncertain or moment.at > now or moment.marker in fired:

@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from unstuck.processes.models import Process, ProcessVersion
 from unstuck.processes.spec import spec_for_version
-from unstuck.stalls.scheduling import item_schedule
+from unstuck.stalls.resolution import stalls_resolve_left_behind
+from unstuck.stalls.scheduling import stored_item_schedule
 from unstuck.tracking.ingest import StoredEvent, customers_upsert, events_insert, items_advance, items_lock
+from unstuck.tracking.item_state import ItemState
 from unstuck.tracking.models import Item
 from unstuck.tracking.validation import CheckedEvent, RowError, check_event
 
@@ -122,16 +124,13 @@ def items_move_to_version(*, process: Process, version: ProcessVersion, chunk: i
     spec = spec_for_version(version.pk)
     moved = 0
     open_items = Item.objects.filter(process=process, is_terminal=False).exclude(version=version)
+    left_behind: dict[int, tuple[ItemState, set[str]]] = {}
     for item in open_items.iterator(chunk_size=chunk):
-        schedule = item_schedule(
-            spec,
-            step=item.current_step,
-            step_since=item.step_since,
-            started_at=item.started_at,
-            explicit_promise=item.promised_at if item.promised_explicitly else None,
-            fired=list(item.fired or []),
-            now=now,
+        schedule = stored_item_schedule(spec, item, now=now)
+        state = ItemState(
+            item.current_step, item.step_since, item.started_at, item.last_event_at, item.last_event_id
         )
+        left_behind[item.pk] = (state, {moment.marker for moment in schedule.moments})
         item.version = version
         item.promised_at = schedule.promised_at
         item.fired = schedule.fired
@@ -150,4 +149,6 @@ def items_move_to_version(*, process: Process, version: ProcessVersion, chunk: i
             ]
         )
         moved += 1
+    # Stalls of rules the new version no longer has (a limit removed, a step made terminal) close.
+    stalls_resolve_left_behind(left_behind)
     return moved

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from unstuck.core.testing import isolated_environment, unstuck, unstuck_popen
+from unstuck.core.testing import isolated_environment, postgres_in_use, unstuck, unstuck_popen
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +96,7 @@ def test_sigkill_mid_work_loses_nothing_and_repeats_nothing(tmp_path):
         assert final == {"stalls": 2 * items, "repeated": 0, "due": 0}
 
 
-@pytest.mark.skipif("not postgres_in_use()", reason="several workers coordinate through PostgreSQL row locks")
+@pytest.mark.skipif(not postgres_in_use(), reason="several workers coordinate through PostgreSQL row locks")
 def test_parallel_workers_never_process_the_same_deadline_twice(tmp_path):
     items = 6000
     with isolated_environment(tmp_path) as env:
