@@ -60,12 +60,20 @@ def team_ensure(*, key: str, name: str | None = None) -> Team:
 
 
 @transaction.atomic
-def user_ensure(*, username: str, role: str | None = None, team_key: str | None = None) -> User:
+def user_ensure(
+    *,
+    username: str,
+    role: str | None = None,
+    team_key: str | None = None,
+    display_name: str | None = None,
+    superuser: bool | None = None,
+) -> User:
     """Return the user named `username`, creating them with a profile (and team membership) as needed.
 
     `role` sets the global role and, with `team_key`, the role in that team; `None` keeps an existing
-    user's roles (new users and memberships start as agents). New users get no usable password:
-    they sign in with an API token, or an admin sets a password.
+    user's roles (new users and memberships start as agents). `display_name` (e.g. 王芳) and
+    `superuser` (full Django admin access) change only when given. New users get no usable password:
+    they sign in with an API token, or an admin sets one (`user_password_set`).
     """
     checked_role = _check_role(role) if role is not None else None
     user_model = get_user_model()
@@ -74,6 +82,15 @@ def user_ensure(*, username: str, role: str | None = None, team_key: str | None 
         user.set_unusable_password()
         user.save(update_fields=["password"])
         logger.info("user created: %s", username)
+    changed = []
+    if display_name is not None and user.first_name != display_name:
+        user.first_name = display_name
+        changed.append("first_name")
+    if superuser is not None and (user.is_superuser, user.is_staff) != (superuser, superuser):
+        user.is_superuser = user.is_staff = superuser
+        changed += ["is_superuser", "is_staff"]
+    if changed:
+        user.save(update_fields=changed)
     profile, _ = Profile.objects.get_or_create(user=user, defaults={"role": checked_role or Role.AGENT})
     if checked_role is not None and profile.role != checked_role:
         profile.role = checked_role
@@ -87,6 +104,14 @@ def user_ensure(*, username: str, role: str | None = None, team_key: str | None 
             membership.role = checked_role
             membership.save(update_fields=["role"])
     return user
+
+
+@transaction.atomic
+def user_password_set(*, user: User, password: str) -> None:
+    """Set a user's password (hashed by Django's configured hasher)."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    logger.info("password set for %s", user.get_username())
 
 
 @transaction.atomic

@@ -10,12 +10,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from unstuck.accounts.services import team_ensure, user_ensure
+from unstuck.accounts.services import team_ensure, user_ensure, user_password_set
 from unstuck.demo import catalog
 from unstuck.demo.history import history_build
 from unstuck.demo.journeys import PlannedEvent
@@ -78,13 +77,10 @@ def demo_organisation_ensure() -> tuple[int, int]:
 
 
 def _person_ensure(*, username: str, display_name: str, role: str, team_key: str | None) -> User:
-    user = user_ensure(username=username, role=role, team_key=team_key)
-    # accounts' user_ensure sets no display name or staff flag (yet); the admin needs /admin/.
-    wanted = {"first_name": display_name, "is_staff": role == "admin", "is_superuser": role == "admin"}
-    if any(getattr(user, name) != value for name, value in wanted.items()):
-        get_user_model().objects.filter(pk=user.pk).update(**wanted)
-        user.refresh_from_db()
-    return user
+    # The demo's admins may use /admin/ as well.
+    return user_ensure(
+        username=username, role=role, team_key=team_key, display_name=display_name, superuser=role == "admin"
+    )
 
 
 def _admin_ensure() -> User:
@@ -104,8 +100,7 @@ def demo_admin_password_ensure(*, secret_file: Path) -> str:
         if kept and user.check_password(kept):
             return kept
     password = secrets.token_urlsafe(12)
-    user.set_password(password)
-    user.save(update_fields=["password"])
+    user_password_set(user=user, password=password)
     descriptor = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(password + "\n")

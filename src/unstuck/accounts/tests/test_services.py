@@ -81,3 +81,16 @@ def test_api_token_revoke_is_idempotent() -> None:
     first = api_token_revoke(token=token).revoked_at
     assert first is not None
     assert api_token_revoke(token=token).revoked_at == first
+
+
+@pytest.mark.django_db
+def test_user_ensure_sets_display_name_and_admin_access_only_when_given():
+    from unstuck.accounts.services import user_ensure, user_password_set
+
+    user = user_ensure(username="wangfang", role="admin", display_name="王芳", superuser=True)
+    assert (user.first_name, user.is_superuser, user.is_staff) == ("王芳", True, True)
+    again = user_ensure(username="wangfang")
+    assert (again.first_name, again.is_superuser) == ("王芳", True)
+    user_password_set(user=again, password="s3cret-长密码")
+    again.refresh_from_db()
+    assert again.check_password("s3cret-长密码")
