@@ -30,7 +30,8 @@ def at(text: str) -> datetime:
 
 
 def push(item: str, moment: datetime) -> Item:
-    event_ingest_batch(events=[{"process": "closure", "item": item, "step": "review", "at": moment.isoformat()}])
+    row = {"process": "closure", "item": item, "step": "review", "at": moment.isoformat()}
+    event_ingest_batch(events=[row])
     return Item.objects.get(external_id=item)
 
 
