@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "unstuck.customers",
     "unstuck.tracking",
     "unstuck.stalls",
+    "unstuck.cases",
     "unstuck.demo",
 ]
 
@@ -88,7 +89,11 @@ def _database() -> dict[str, Any]:
             # inserts of varying length each get their own entry, which grew a large import by ~55 MB.
             "cached_statements": 8,
         }
-        config["TEST"] = {"NAME": os.environ.get("UNSTUCK_TEST_SQLITE_NAME") or None}
+        # Tests use a file too (not Django's shared in-memory database), so they lock and run
+        # concurrently the way a real deployment does.
+        config["TEST"] = {
+            "NAME": os.environ.get("UNSTUCK_TEST_SQLITE_NAME") or str(data_dir() / "test.sqlite3")
+        }
     else:
         config.setdefault("OPTIONS", {})
         config["CONN_HEALTH_CHECKS"] = True

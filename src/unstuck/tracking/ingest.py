@@ -105,7 +105,7 @@ def customers_upsert(events: Iterable[CheckedEvent], now: datetime) -> dict[str,
     }
     stamp = adapt_time(now)
     new_rows, changes = [], []
-    for external_id, data in latest.items():
+    for external_id, data in sorted(latest.items()):  # one order for all batches: no deadlocks
         row = stored.get(external_id)
         if row is None:
             new_rows.append((external_id, *(data.get(f, "") for f in CUSTOMER_FIELDS), stamp, stamp))
@@ -152,7 +152,9 @@ def items_lock(
         if pair not in first or event.at < first[pair].at:
             first[pair] = event
     items = _select_items(wanted)
-    missing = [pair for pair in first if pair not in items]
+    # Sorted: concurrent batches then create (and lock) new items in one order and cannot deadlock
+    # on each other's new rows. Events keep the batch order: it is their arrival order.
+    missing = sorted(pair for pair in first if pair not in items)
     if not missing:
         return items
     versions: dict[int, int] = {}

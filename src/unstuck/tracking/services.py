@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from unstuck.processes.models import Process, ProcessVersion
@@ -20,6 +21,8 @@ from unstuck.tracking.models import Item
 from unstuck.tracking.validation import CheckedEvent, RowError, check_event
 
 MAX_BATCH = 10_000
+DEADLOCK_RETRIES = 3
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -86,27 +89,7 @@ def event_ingest_batch(*, events: Sequence[Any], source: str = "api") -> IngestR
     if not valid:
         return result
 
-    now = timezone.now()
-    with transaction.atomic():
-        customer_ids = customers_upsert(valid, now)
-        items = items_lock(processes, valid, now)
-        rows = []
-        for event in valid:
-            process = processes[event.process]
-            item = items[(process.pk, event.item)]
-            spec = spec_for_version(item.version_id)
-            rows.append(
-                StoredEvent(
-                    event=event,
-                    process_id=process.pk,
-                    item_id=item.id,
-                    known_step=spec.is_known_step(event.step),
-                    customer_id=customer_ids.get(event.customer["id"]) if event.customer else None,
-                )
-            )
-        inserted = events_insert(rows, source, now)
-        items_advance({item.id: item for item in items.values()}, inserted, now)
-
+    inserted = _store(processes, valid, source)
     result.accepted = len(inserted)
     result.duplicates += len(valid) - len(inserted)
     unknown: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -115,6 +98,47 @@ def event_ingest_batch(*, events: Sequence[Any], source: str = "api") -> IngestR
             unknown[stored.event.process][stored.event.step] += 1
     result.unknown_steps = {process: dict(steps) for process, steps in unknown.items()}
     return result
+
+
+def _store(processes: dict[str, Process], valid: list[CheckedEvent], source: str) -> list[StoredEvent]:
+    """Store checked events and advance their items in one transaction; returns the new events.
+
+    Concurrent batches lock items in a fixed order, but two batches replaying the same events in
+    different orders can still deadlock on PostgreSQL; the database then aborts one of them, which
+    is simply run again (its work was rolled back whole).
+    """
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                customer_ids = customers_upsert(valid, now)
+                items = items_lock(processes, valid, now)
+                rows = []
+                for event in valid:
+                    process = processes[event.process]
+                    item = items[(process.pk, event.item)]
+                    rows.append(
+                        StoredEvent(
+                            event=event,
+                            process_id=process.pk,
+                            item_id=item.id,
+                            known_step=spec_for_version(item.version_id).is_known_step(event.step),
+                            customer_id=customer_ids.get(event.customer["id"]) if event.customer else None,
+                        )
+                    )
+                inserted = events_insert(rows, source, now)
+                items_advance({item.id: item for item in items.values()}, inserted, now)
+                return inserted
+        except OperationalError as error:
+            if attempt == DEADLOCK_RETRIES or not _is_deadlock(error):
+                raise
+            logger.warning("event batch deadlocked with another; retrying (%s)", attempt + 1)
+    raise AssertionError("unreachable")
+
+
+def _is_deadlock(error: OperationalError) -> bool:
+    cause = error.__cause__
+    return type(cause).__name__ in {"DeadlockDetected", "SerializationFailure"}
 
 
 @transaction.atomic
