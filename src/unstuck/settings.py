@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
+    "django_htmx",
     "unstuck.core",
     "unstuck.accounts",
     "unstuck.calendars",
@@ -35,7 +36,7 @@ INSTALLED_APPS = [
     "unstuck.customers",
     "unstuck.tracking",
     "unstuck.stalls",
-    "unstuck.cases",
+    "unstuck.desk",
     "unstuck.demo",
 ]
 
@@ -47,6 +48,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "unstuck.desk.middleware.ProfileLanguageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -113,6 +116,10 @@ EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
 EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
 EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT") or 30
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "unstuck@localhost")
+
+LOGIN_URL = "desk:login"
+LOGIN_REDIRECT_URL = "desk:board"
+LOGOUT_REDIRECT_URL = "desk:login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -1,11 +1,12 @@
 """URL map: the admin, the versioned API and the apps' pages."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from unstuck.core.api import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("", include("unstuck.desk.urls")),  # last: the desk owns "/" and /i18n/
 ]

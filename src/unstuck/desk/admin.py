@@ -1,0 +1,20 @@
+"""Admin for the desk: see failed sign-ins; deleting a user's rows lifts their lockout."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from unstuck.desk.models import LoginFailure
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    list_display = ("username", "ip", "at")
+    list_filter = ("at",)
+    search_fields = ("username", "ip")
+    ordering = ("-at",)
+    readonly_fields = ("username", "ip", "at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,285 @@
+"""Reads for the desk: the stalls board, an item's story and a user's language.
+
+The stall and item queries go through their apps' permission-aware selectors and only narrow them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Q
+
+from unstuck.accounts.models import Profile, Team
+from unstuck.desk.display import RULE_ORDER
+from unstuck.desk.filters import StallFilter, cursor_decode, cursor_encode
+from unstuck.processes.models import Process, Step
+from unstuck.stalls.models import Stall
+from unstuck.stalls.selectors import stall_list_visible
+from unstuck.tracking.models import Event, Item
+from unstuck.tracking.selectors import item_get
+
+#: Rows per board page; one more is read to know whether a next page exists.
+BOARD_PAGE_SIZE = 50
+#: A stall recorded less than this long ago is marked new on the board.
+NEW_FOR = timedelta(minutes=10)
+#: An item page shows at most this many events (the API has them all).
+ITEM_EVENT_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class BoardNames:
+    """Display names the board needs, read once per request: processes, their steps, teams."""
+
+    processes: dict[int, Process]
+    steps: dict[tuple[int, str], tuple[int, str]]  # (process id, step key) -> (position, name)
+    teams: dict[str, str]
+
+    def step_name(self, process_id: int, step: str) -> str:
+        return self.steps.get((process_id, step), (0, step))[1]
+
+    def process_choices(self) -> list[tuple[str, str]]:
+        return [(p.key, p.name) for p in self.processes.values()]
+
+    def step_choices(self) -> dict[str, list[tuple[str, str]]]:
+        by_process: dict[str, list[tuple[str, str]]] = {p.key: [] for p in self.processes.values()}
+        for (process_id, key), (_, name) in sorted(self.steps.items(), key=lambda s: (s[0][0], s[1][0])):
+            by_process[self.processes[process_id].key].append((key, name))
+        return by_process
+
+
+def board_names() -> BoardNames:
+    """Processes (with their current version's steps) and teams, in three small queries."""
+    processes = {
+        p.pk: p for p in Process.objects.only("id", "key", "name", "current_version_id").order_by("name")
+    }
+    versions = {p.current_version_id: p.pk for p in processes.values() if p.current_version_id}
+    step_rows = Step.objects.filter(version_id__in=versions).values_list(
+        "version_id", "key", "position", "name", "team_key"
+    )
+    steps: dict[tuple[int, str], tuple[int, str]] = {}
+    step_teams: set[str] = set()
+    for version_id, key, position, name, team_key in step_rows:
+        steps[versions[version_id], key] = (position, name)
+        step_teams.add(team_key)
+    teams = dict(Team.objects.order_by("name").values_list("key", "name"))
+    # Processes may name teams nobody has created yet; they can still be filtered on, by key.
+    teams.update({key: key for key in sorted(step_teams - set(teams) - {""})})
+    return BoardNames(processes=processes, steps=steps, teams=teams)
+
+
+@dataclass(frozen=True)
+class RuleCount:
+    """How many open stalls one rule found in one step."""
+
+    rule: str
+    count: int
+
+
+@dataclass(frozen=True)
+class StepGroup:
+    key: str
+    name: str
+    position: int
+    rules: list[RuleCount] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(r.count for r in self.rules)
+
+
+@dataclass(frozen=True)
+class ProcessGroup:
+    key: str
+    name: str
+    steps: list[StepGroup] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(s.total for s in self.steps)
+
+
+@dataclass(frozen=True)
+class StallRow:
+    """One board row, ready to show."""
+
+    id: int
+    item: str
+    customer: str
+    process_key: str
+    process_name: str
+    step: str
+    step_name: str
+    rule: str
+    team: str
+    team_name: str
+    since: datetime
+    stuck_seconds: float
+    is_new: bool  # recorded within NEW_FOR: the live board marks it
+
+
+@dataclass(frozen=True)
+class StallBoard:
+    """The board at one moment: counts by process, step and rule, and one page of open stalls."""
+
+    summary: list[ProcessGroup]
+    total: int
+    rows: list[StallRow]
+    next_cursor: str | None
+    now: datetime
+
+
+def stall_board(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    filters: StallFilter,
+    names: BoardNames,
+    now: datetime,
+    page_size: int = BOARD_PAGE_SIZE,
+) -> StallBoard:
+    """Open stalls `user` may see under `filters`: grouped counts and a keyset page, newest first.
+
+    Three queries whatever the number of stalls: a grouped aggregate over open stalls (the partial
+    index on open stalls keeps it to them), the page's ids and their rows; no COUNT over the whole
+    table, no query per row.
+    """
+    visible = stall_list_visible(
+        user=user,
+        process=filters.process or None,
+        step=filters.step or None,
+        rule=filters.rule or None,
+        team=filters.team or None,
+    )
+    if filters.q:
+        visible = visible.filter(item__external_id__startswith=filters.q)
+    counts = (
+        visible.order_by()
+        .values("process_id", "step", "rule")
+        .annotate(count=Count("id"))
+        .values_list("process_id", "step", "rule", "count")
+    )
+    summary = _summary(counts, names)
+    page = visible.select_related(None)
+    cursor = cursor_decode(filters.after) if filters.after else None
+    if cursor is not None:
+        since, stall_id = cursor
+        page = page.filter(since__lte=since).filter(Q(since__lt=since) | Q(id__lt=stall_id))
+    # The page's ids first, then their rows: SQLite would otherwise join every open stall to its item
+    # and customer before sorting; PostgreSQL plans both the same. A constant two queries either way.
+    ids = list(page.order_by("-since", "-id").values_list("id", flat=True)[: page_size + 1])
+    more = len(ids) > page_size
+    ids = ids[:page_size]
+    found = Stall.objects.select_related("item__customer").only(
+        "id",
+        "process_id",
+        "rule",
+        "step",
+        "team_key",
+        "since",
+        "detected_at",
+        "item__external_id",
+        "item__customer__name",
+    )
+    by_id = {stall.pk: stall for stall in found.filter(id__in=ids)}
+    stalls = [by_id[stall_id] for stall_id in ids if stall_id in by_id]
+    rows = [_row(stall, names, now) for stall in stalls]
+    next_cursor = cursor_encode(stalls[-1].since, stalls[-1].pk) if more and stalls else None
+    total = sum(group.total for group in summary)
+    return StallBoard(summary=summary, total=total, rows=rows, next_cursor=next_cursor, now=now)
+
+
+def _summary(counts: Iterable[tuple[int, str, str, int]], names: BoardNames) -> list[ProcessGroup]:
+    processes: dict[int, ProcessGroup] = {}
+    steps: dict[tuple[int, str], StepGroup] = {}
+    for process_id, step, rule, count in counts:
+        process = names.processes.get(process_id)
+        group = processes.setdefault(
+            process_id, ProcessGroup(process.key if process else "?", process.name if process else "?")
+        )
+        position, step_name = names.steps.get((process_id, step), (10_000, step))
+        if (process_id, step) not in steps:
+            steps[process_id, step] = StepGroup(step, step_name, position)
+            group.steps.append(steps[process_id, step])
+        steps[process_id, step].rules.append(RuleCount(rule, count))
+    for group in processes.values():
+        group.steps.sort(key=lambda s: (s.position, s.key))
+        for step_group in group.steps:
+            step_group.rules.sort(key=lambda r: RULE_ORDER.get(r.rule, 99))
+    return sorted(processes.values(), key=lambda g: g.name)
+
+
+def _row(stall: Stall, names: BoardNames, now: datetime) -> StallRow:
+    process = names.processes.get(stall.process_id)
+    customer = stall.item.customer
+    return StallRow(
+        id=stall.pk,
+        item=stall.item.external_id,
+        customer=customer.name if customer is not None else "",
+        process_key=process.key if process else "",
+        process_name=process.name if process else "",
+        step=stall.step,
+        step_name=names.step_name(stall.process_id, stall.step),
+        rule=stall.rule,
+        team=stall.team_key,
+        team_name=names.teams.get(stall.team_key, stall.team_key),
+        since=stall.since,
+        stuck_seconds=(now - stall.since).total_seconds(),
+        is_new=now - stall.detected_at < NEW_FOR,
+    )
+
+
+@dataclass(frozen=True)
+class ItemStory:
+    """An item with what happened to it: events in time order and its stalls (open and resolved)."""
+
+    item: Item
+    step_names: dict[str, str]
+    events: list[Event]
+    events_truncated: bool
+    stalls: list[Stall]
+
+    def step_name(self, step: str) -> str:
+        return self.step_names.get(step, step)
+
+
+def item_story(
+    *, user: AbstractBaseUser | AnonymousUser, process_key: str, external_id: str
+) -> ItemStory | None:
+    """The item `external_id` of `process_key` as `user` may see it (stalls filtered by team), or None."""
+    item = item_get(user=user, process_key=process_key, external_id=external_id)
+    if item is None:
+        return None
+    step_names = dict(Step.objects.filter(version_id=item.version_id).values_list("key", "name"))
+    # Event reads belong in tracking's selectors; they move there when tracking grows a list selector.
+    events = list(
+        Event.objects.filter(item=item)
+        .only("id", "step", "at", "attrs", "source", "known_step", "promised_at")
+        .order_by("at", "id")[: ITEM_EVENT_LIMIT + 1]
+    )
+    # Narrowed by the item row itself: the stall_item_idx lookup, not a search by external id.
+    stalls = list(
+        stall_list_visible(user=user, only_open=False)
+        .filter(item=item)
+        .select_related(None)
+        .order_by("-since", "-id")
+    )
+    return ItemStory(
+        item=item,
+        step_names=step_names,
+        events=events[:ITEM_EVENT_LIMIT],
+        events_truncated=len(events) > ITEM_EVENT_LIMIT,
+        stalls=stalls,
+    )
+
+
+def user_language(user: AbstractBaseUser | AnonymousUser) -> str:
+    """The language the user chose in their profile, or "" (then the browser decides).
+
+    Reads `user.profile`, which Django then caches on the user, so `user_role` costs no second query.
+    """
+    if not user.is_authenticated:
+        return ""
+    profile: Profile | None = getattr(user, "profile", None)
+    return str(profile.language or "") if profile is not None else ""

@@ -1,0 +1,98 @@
+"""Desk pages: sign-in, the live stalls board and an item's page. Thin: parse, select, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render, resolve_url
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from unstuck.desk.filters import StallFilterForm
+from unstuck.desk.forms import LockoutAuthenticationForm, client_ip
+from unstuck.desk.selectors import board_names, item_story, stall_board
+from unstuck.desk.services import login_failures_clear
+
+View = Callable[..., HttpResponse]
+#: Named here rather than read from settings.LOGIN_URL, so the desk works whatever that says.
+LOGIN_URL = "desk:login"
+
+
+def desk_login_required(view: View) -> View:
+    """Every desk page needs a signed-in user. An HTMX request (a poll) whose session ended gets the
+    browser sent to the sign-in page, instead of the sign-in page swapped into the fragment."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        htmx = getattr(request, "htmx", None)
+        if htmx:
+            back = htmx.current_url_abs_path or resolve_url("desk:board")
+            return HttpResponseClientRedirect(redirect_to_login(back, login_url=LOGIN_URL).url)
+        return redirect_to_login(request.get_full_path(), login_url=LOGIN_URL)
+
+    return wrapper
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in with the desk's template and the lockout form."""
+
+    template_name = "desk/login.html"
+    authentication_form = LockoutAuthenticationForm
+    redirect_authenticated_user = True
+    next_page = "desk:board"  # when the form brings no safe `next`
+
+    def form_valid(self, form: LockoutAuthenticationForm) -> HttpResponse:  # type: ignore[override]
+        login_failures_clear(username=form.get_user().get_username(), ip=client_ip(self.request))
+        return super().form_valid(form)
+
+
+class LogoutView(auth_views.LogoutView):
+    """Sign out (POST only, as Django requires), back to the sign-in page."""
+
+    next_page = "desk:login"
+
+
+@desk_login_required
+def stall_board_view(request: HttpRequest) -> HttpResponse:
+    """卡点看板: open stalls, live. HTMX polls get just the live fragment; anything else the page."""
+    names = board_names()
+    form = StallFilterForm(
+        request.GET,
+        processes=names.process_choices(),
+        steps=names.step_choices(),
+        teams=list(names.teams.items()),
+    )
+    filters = form.filter()
+    board = stall_board(user=request.user, filters=filters, names=names, now=timezone.now())
+    context = {
+        "form": form,
+        "filters": filters,
+        "board": board,
+        "live_url": request.get_full_path(),
+        "nav": "board",
+    }
+    partial = bool(getattr(request, "htmx", False))
+    template = "desk/partials/board_live.html" if partial else "desk/board.html"
+    response = render(request, template, context)
+    # The same URL answers with a fragment or a page: caches and the back button must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@desk_login_required
+def item_view(request: HttpRequest, process: str, item: str) -> HttpResponse:
+    """An item's page: where it is, for whom, its events in time order and its stalls."""
+    story = item_story(user=request.user, process_key=process, external_id=item)
+    if story is None:
+        raise Http404
+    return render(
+        request, "desk/item.html", {"story": story, "item": story.item, "now": timezone.now(), "nav": "board"}
+    )
