@@ -92,9 +92,8 @@ class Profile(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="profile"
     )
     role = models.CharField(_("global role"), max_length=16, choices=Role.choices, default=Role.AGENT)
-    language = models.CharField(
-        _("language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS
-    )
+    # Blank: follow the browser (Accept-Language), which falls back to zh-Hans.
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, default="", blank=True)
     # Placeholder until the messaging app defines channels; "in_app" needs no address.
     notify_channel = models.CharField(_("notification channel"), max_length=32, default="in_app")
 
