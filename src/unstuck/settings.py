@@ -36,7 +36,9 @@ INSTALLED_APPS = [
     "unstuck.customers",
     "unstuck.tracking",
     "unstuck.stalls",
+    "unstuck.cases",
     "unstuck.desk",
+    "unstuck.insights",
     "unstuck.demo",
 ]
 
@@ -163,3 +165,4 @@ NINJA_PAGINATION_MAX_LIMIT = 1000
 # Worker tuning (see README: running several workers).
 UNSTUCK_WORKER_BATCH = int(os.environ.get("UNSTUCK_WORKER_BATCH", "500"))
 UNSTUCK_WORKER_IDLE_SECONDS = float(os.environ.get("UNSTUCK_WORKER_IDLE_SECONDS", "1.0"))
+UNSTUCK_WORKER_JOBS = os.environ.get("UNSTUCK_WORKER_JOBS", "")  # empty: every registered job

@@ -28,6 +28,7 @@ ROUTERS: list[tuple[str, str]] = [
     ("/", "unstuck.processes.api"),
     ("/", "unstuck.tracking.api"),
     ("/", "unstuck.stalls.api"),
+    ("/", "unstuck.cases.api"),
 ]
 
 

@@ -17,7 +17,11 @@ from django.db import close_old_connections
 logger = logging.getLogger("unstuck.worker")
 
 # Dotted paths, so an app's job is found without the worker importing every app up front.
-JOBS: tuple[str, ...] = ("unstuck.stalls.tasks.stall_deadlines_job",)
+JOBS: tuple[str, ...] = (
+    "unstuck.stalls.tasks.stall_deadlines_job",
+    "unstuck.cases.tasks.cases_route_stalls_job",
+    "unstuck.cases.tasks.cases_resolve_recovered_job",
+)
 
 
 def _load(path: str) -> Callable[[], int]:
@@ -37,15 +41,31 @@ def run_jobs_once(jobs: tuple[str, ...] = JOBS) -> int:
     return done
 
 
+def select_jobs(names: str | None) -> tuple[str, ...]:
+    """The registered jobs named in a comma list (by function name), or all of them for None/""."""
+    if not names:
+        return JOBS
+    wanted = [name.strip() for name in names.split(",") if name.strip()]
+    by_name = {path.rsplit(".", 1)[1]: path for path in JOBS}
+    unknown = [name for name in wanted if name not in by_name]
+    if unknown:
+        raise ValueError(f"unknown job(s) {', '.join(unknown)}; known: {', '.join(sorted(by_name))}")
+    return tuple(by_name[name] for name in wanted)
+
+
 def run_worker(
-    *, idle_seconds: float, stop: threading.Event | None = None, max_rounds: int | None = None
+    *,
+    idle_seconds: float,
+    stop: threading.Event | None = None,
+    max_rounds: int | None = None,
+    jobs: tuple[str, ...] = JOBS,
 ) -> None:
     """Loop until `stop` is set (SIGINT/SIGTERM set it when run from the command line)."""
     stop = stop or threading.Event()
     rounds = 0
     while not stop.is_set():
         close_old_connections()
-        done = run_jobs_once()
+        done = run_jobs_once(jobs)
         rounds += 1
         if max_rounds is not None and rounds >= max_rounds:
             break

@@ -26,6 +26,11 @@ class Stall(models.Model):
     detected_at = models.DateTimeField(_("detected at"))
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolution = models.CharField(_("resolution"), max_length=300, blank=True)
+    # The cases app's work-queue marker (see unstuck.cases.routing): `pending` until a case took the
+    # stall, `routed` while its case may still resolve itself, `done` once nothing is left to do.
+    case_routing = models.CharField(
+        _("case routing"), max_length=8, default="pending", db_default="pending", editable=False
+    )
 
     class Meta:
         verbose_name = _("stall")
@@ -39,7 +44,22 @@ class Stall(models.Model):
                 name="stall_open_idx",
                 condition=Q(resolved_at__isnull=True),
             ),
+            # The stalls board: newest open stalls across processes, and its grouped counts.
+            models.Index(
+                fields=["-since", "-id"], name="stall_open_recent_idx", condition=Q(resolved_at__isnull=True)
+            ),
+            models.Index(
+                fields=["process", "step", "rule"],
+                name="stall_open_group_idx",
+                condition=Q(resolved_at__isnull=True),
+            ),
             models.Index(fields=["item", "resolved_at"], name="stall_item_idx"),
+            models.Index(fields=["id"], name="stall_unrouted_idx", condition=Q(case_routing="pending")),
+            models.Index(
+                fields=["id"],
+                name="stall_recovered_idx",
+                condition=Q(case_routing="routed", resolved_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

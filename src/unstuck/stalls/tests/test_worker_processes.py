@@ -82,6 +82,7 @@ def test_sigkill_mid_work_loses_nothing_and_repeats_nothing(tmp_path):
     with isolated_environment(tmp_path) as env:
         prepare(env, tmp_path, items)
         env["UNSTUCK_WORKER_BATCH"] = "20"  # small transactions, so the kill lands between and inside them
+        env["UNSTUCK_WORKER_JOBS"] = "stall_deadlines_job"  # cases have their own SIGKILL test
         worker = unstuck_popen(env, "worker")
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and stall_count(env) == 0:
@@ -102,7 +103,8 @@ def test_parallel_workers_never_process_the_same_deadline_twice(tmp_path):
     with isolated_environment(tmp_path) as env:
         prepare(env, tmp_path, items)
         env["UNSTUCK_WORKER_BATCH"] = "50"
-        workers = [unstuck_popen(env, "worker", "--once") for _ in range(3)]
+        # Only the deadline job, so each worker's count is the deadlines it claimed.
+        workers = [unstuck_popen(env, "worker", "--once", "--jobs", "stall_deadlines_job") for _ in range(3)]
         outputs = [w.communicate(timeout=300)[0] for w in workers]
         assert all(w.returncode == 0 for w in workers), outputs
         handled = [int(out.strip().splitlines()[-1].split(":")[1]) for out in outputs]

@@ -1,0 +1,110 @@
+"""Reads for cases, permission-aware: every view and endpoint gets cases only through these.
+
+- agent: cases of the teams they are a member of;
+- supervisor (global role, or supervisor membership of a team): the teams they belong to, plus
+  cases without a team (someone has to triage those);
+- admin and auditor: every case. Auditors read and never write (`case_for_write` refuses them).
+
+Another team's case is simply not found (404), so its existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from unstuck.accounts.models import Membership, Role
+from unstuck.accounts.selectors import user_role, user_sees_all_teams, user_team_role
+from unstuck.cases.models import Case, TimelineEntry
+from unstuck.core.errors import DomainError
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def case_visible(*, user: AnyUser) -> QuerySet[Case]:
+    """Every case `user` may read."""
+    cases = Case.objects.all()
+    if not user.is_authenticated:
+        return cases.none()
+    if user_sees_all_teams(user):
+        return cases
+    team_ids = list(Membership.objects.filter(user_id=user.pk).values_list("team_id", flat=True))
+    supervises = (
+        user_role(user) == Role.SUPERVISOR
+        or Membership.objects.filter(user_id=user.pk, role=Role.SUPERVISOR).exists()
+    )
+    visible = Q(team_id__in=team_ids)
+    if supervises:
+        visible |= Q(team__isnull=True)
+    return cases.filter(visible)
+
+
+def case_list(
+    *,
+    user: AnyUser,
+    status: str | None = None,
+    team: str | None = None,
+    process: str | None = None,
+    item: str | None = None,
+    case_type: str | None = None,
+    priority: str | None = None,
+    owner: str | None = None,
+    before_id: int | None = None,
+) -> QuerySet[Case]:
+    """The cases `user` may see matching the filters, newest first (keyset: ids below `before_id`)."""
+    cases = case_visible(user=user).select_related("item", "process", "team", "owner")
+    if status:
+        cases = cases.filter(status__in=status.split(","))
+    if team:
+        cases = cases.filter(team__key=team)
+    if process:
+        cases = cases.filter(process__key=process)
+    if item:
+        cases = cases.filter(item__external_id=item)
+    if case_type:
+        cases = cases.filter(type=case_type)
+    if priority:
+        cases = cases.filter(priority=priority)
+    if owner:
+        cases = cases.filter(owner__username=owner)
+    if before_id is not None:
+        cases = cases.filter(pk__lt=before_id)
+    return cases.order_by("-pk")
+
+
+def case_get(*, user: AnyUser, case_id: int) -> Case:
+    """One case `user` may read, or DomainError `case_not_found` (404) — also for other teams' cases."""
+    case = (
+        case_visible(user=user).select_related("item", "process", "team", "owner").filter(pk=case_id).first()
+    )
+    if case is None:
+        raise DomainError("case_not_found", f"No case {case_id}.", status=404)
+    return case
+
+
+def case_for_write(*, user: AnyUser, case_id: int) -> Case:
+    """Like `case_get`, for a change: auditors (read-only) get 403 `forbidden`."""
+    if user.is_authenticated and user_role(user) == Role.AUDITOR:
+        raise DomainError("forbidden", "Auditors can read cases but not change them.", status=403)
+    return case_get(user=user, case_id=case_id)
+
+
+def case_timeline(*, case: Case) -> QuerySet[TimelineEntry]:
+    """A case's timeline in order (the case was obtained through a permission-aware selector)."""
+    return TimelineEntry.objects.filter(case=case).order_by("seq")
+
+
+def case_create_check(*, user: AnyUser, team_key: str | None) -> None:
+    """Who may open a case by hand for `team_key`: admins anywhere, others for a team they belong to
+    (supervisors also without a team); auditors never (403)."""
+    role = user_role(user)
+    if role == Role.AUDITOR:
+        raise DomainError("forbidden", "Auditors can read cases but not open them.", status=403)
+    if role == Role.ADMIN:
+        return
+    if team_key is None:
+        if role != Role.SUPERVISOR:
+            raise DomainError("missing_field", "Name the team the case belongs to (`team`).")
+        return
+    if not user_team_role(user, team_key):
+        raise DomainError("forbidden", f"You are not a member of team {team_key!r}.", status=403)

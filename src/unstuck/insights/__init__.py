@@ -1,0 +1,1 @@
+"""Insights: process mining on the event log (bottlenecks, variants), briefs and predictions."""
