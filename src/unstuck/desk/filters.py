@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,23 +11,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from unstuck.core.keyset import cursor_decode
 from unstuck.desk.display import RULE_LABELS
-
-
-def cursor_encode(since: datetime, stall_id: int) -> str:
-    """An opaque keyset cursor: the (since, id) of the last row shown."""
-    return base64.urlsafe_b64encode(f"{since.isoformat()}|{stall_id}".encode()).decode().rstrip("=")
-
-
-def cursor_decode(cursor: str) -> tuple[datetime, int] | None:
-    """The (since, id) inside a cursor from `cursor_encode`, or None if it is not one."""
-    try:
-        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
-        since, stall_id = raw.split("|")
-        moment = datetime.fromisoformat(since)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        return None
-    return (moment, int(stall_id)) if moment.tzinfo is not None else None
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q
 
 from unstuck.accounts.models import Profile, Team
+from unstuck.core.keyset import cursor_decode, cursor_encode
 from unstuck.desk.display import RULE_ORDER
-from unstuck.desk.filters import StallFilter, cursor_decode, cursor_encode
+from unstuck.desk.filters import StallFilter
 from unstuck.processes.models import Process, Step
 from unstuck.stalls.models import Stall
 from unstuck.stalls.selectors import stall_list_visible

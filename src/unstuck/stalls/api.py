@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from unstuck.core.keyset import cursor_decode, cursor_encode
 from unstuck.stalls.selectors import stall_list_visible
 
 router = Router(tags=["stalls"])
@@ -45,18 +45,6 @@ class StallPage(Schema):
     next: str | None = Field(None, description="Cursor for the next page, null on the last one.")
 
 
-def _cursor(since: datetime, stall_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{since.isoformat()}|{stall_id}".encode()).decode()
-
-
-def _decode(cursor: str) -> tuple[datetime, int]:
-    try:
-        since, stall_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(since), int(stall_id)
-    except (ValueError, UnicodeDecodeError):
-        raise HttpError(400, "the `after` cursor is not one this API gave out") from None
-
-
 @router.get("/stalls", response=StallPage, summary="List stalls (keyset pagination)")
 def stall_list(request: HttpRequest, filters: Query[StallFilter]) -> Any:
     query = stall_list_visible(
@@ -69,7 +57,10 @@ def stall_list(request: HttpRequest, filters: Query[StallFilter]) -> Any:
         only_open=filters.open,
     )
     if filters.after:
-        since, stall_id = _decode(filters.after)
+        position = cursor_decode(filters.after)
+        if position is None:
+            raise HttpError(400, "the `after` cursor is not one this API gave out")
+        since, stall_id = position
         query = query.filter(Q(since__gt=since) | Q(since=since, id__gt=stall_id))
     rows = list(query.order_by("since", "id")[: filters.limit + 1])
     more = len(rows) > filters.limit
@@ -90,5 +81,5 @@ def stall_list(request: HttpRequest, filters: Query[StallFilter]) -> Any:
             }
             for s in rows
         ],
-        "next": _cursor(rows[-1].since, rows[-1].pk) if more and rows else None,
+        "next": cursor_encode(rows[-1].since, rows[-1].pk) if more and rows else None,
     }

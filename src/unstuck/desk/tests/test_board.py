@@ -6,7 +6,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from unstuck.desk.filters import StallFilter, cursor_decode
+from unstuck.core.keyset import cursor_decode
+from unstuck.desk.filters import StallFilter
 from unstuck.desk.selectors import board_names, stall_board
 from unstuck.desk.tests.factories import (
     PASSWORD,

@@ -1,8 +1,9 @@
 import pytest
 from django.utils import translation
 
+from unstuck.core.keyset import cursor_decode, cursor_encode
 from unstuck.desk.display import human_duration, rule_label, urgency
-from unstuck.desk.filters import StallFilter, cursor_decode, cursor_encode
+from unstuck.desk.filters import StallFilter
 from unstuck.desk.tests.factories import T_REF
 
 
