@@ -1,0 +1,94 @@
+"""`unstuck analyze PATH`: bottleneck figures of a CSV or XES event log, offline and without a database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from unstuck.insights.dfg import LogInsights
+from unstuck.insights.log_file import log_analyze
+from unstuck.tracking.readers.common import ColumnMap, ImportFileError
+
+SHOWN = 10
+
+
+def _duration(seconds: float | None) -> str:
+    """Seconds as the largest sensible unit: 45s, 12.5min, 3.2h, 4.1d."""
+    if seconds is None:
+        return "-"
+    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
+        if abs(seconds) >= size:
+            return f"{seconds / size:.1f}{unit}"
+    return f"{seconds:.0f}s"
+
+
+def render_text(insights: LogInsights) -> str:
+    """A short bilingual summary: where the time goes (edges by total time) and the slowest steps."""
+    lines = [
+        _(
+            "案例 cases: %(cases)d, 事件 events: %(events)d, 活动 activities: %(acts)d,"
+            " 变体 variants: %(vars)d"
+        )
+        % {
+            "cases": insights.cases,
+            "events": insights.events,
+            "acts": len(insights.activities),
+            "vars": insights.variant_total,
+        },
+        "",
+        _("耗时最多的环节 Edges by total time (count, mean, median):"),
+    ]
+    for edge in insights.edges[:SHOWN]:
+        lines.append(
+            f"  {edge.source} -> {edge.target}: {_duration(edge.total_seconds)}"
+            f"  ({edge.count}, {_duration(edge.mean_seconds)}, {_duration(edge.median_seconds)})"
+        )
+    lines += ["", _("停留最久的步骤 Slowest steps by mean sojourn (events, mean, median, p90):")]
+    for step in insights.steps[:SHOWN]:
+        if step.sojourn_count:
+            lines.append(
+                f"  {step.activity}: {step.count}, {_duration(step.sojourn_mean_seconds)},"
+                f" {_duration(step.sojourn_median_seconds)}, {_duration(step.sojourn_p90_seconds)}"
+            )
+    lines += ["", _("常见变体 Top variants (cases, mean duration):")]
+    for variant in insights.variants[:5]:
+        path = " > ".join(variant.activities)
+        lines.append(f"  {variant.count} × {_duration(variant.mean_duration_seconds)}: {path}")
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = "Analyse a CSV or XES event log offline: directly-follows graph, step sojourn times, variants."
+    # Works before `unstuck migrate`: nothing here touches the database.
+    requires_system_checks: list[str] = []  # type: ignore[assignment]
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", help="the event log: .csv (.csv.gz), .xes or .xes.gz")
+        parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+        parser.add_argument(
+            "--item-col", metavar="C", help="column with the case id (default case:concept:name or item)"
+        )
+        parser.add_argument(
+            "--step-col", metavar="C", help="column with the activity (default concept:name or step)"
+        )
+        parser.add_argument(
+            "--at-col", metavar="C", help="column with the timestamp (default time:timestamp or at)"
+        )
+        parser.add_argument(
+            "--timezone", metavar="TZ", help="IANA zone of timestamps without an offset (e.g. Asia/Shanghai)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        columns = ColumnMap(item=options["item_col"], step=options["step_col"], at=options["at_col"])
+        try:
+            insights = log_analyze(Path(options["path"]), columns=columns, timezone=options["timezone"])
+        except ImportFileError as error:
+            raise CommandError(str(error)) from None
+        if options["json"]:
+            self.stdout.write(json.dumps(insights.as_json(), ensure_ascii=False, indent=2))
+        else:
+            self.stdout.write(render_text(insights))
