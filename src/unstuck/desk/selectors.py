@@ -20,7 +20,7 @@ from unstuck.processes.models import Process, Step
 from unstuck.stalls.models import Stall
 from unstuck.stalls.selectors import stall_list_visible
 from unstuck.tracking.models import Event, Item
-from unstuck.tracking.selectors import item_get
+from unstuck.tracking.selectors import item_events, item_get
 
 #: Rows per board page; one more is read to know whether a next page exists.
 BOARD_PAGE_SIZE = 50
@@ -253,11 +253,10 @@ def item_story(
     if item is None:
         return None
     step_names = dict(Step.objects.filter(version_id=item.version_id).values_list("key", "name"))
-    # Event reads belong in tracking's selectors; they move there when tracking grows a list selector.
     events = list(
-        Event.objects.filter(item=item)
-        .only("id", "step", "at", "attrs", "source", "known_step", "promised_at")
-        .order_by("at", "id")[: ITEM_EVENT_LIMIT + 1]
+        item_events(item=item).only("id", "step", "at", "attrs", "source", "known_step", "promised_at")[
+            : ITEM_EVENT_LIMIT + 1
+        ]
     )
     # Narrowed by the item row itself: the stall_item_idx lookup, not a search by external id.
     stalls = list(

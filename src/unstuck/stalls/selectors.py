@@ -10,7 +10,7 @@ from itertools import groupby
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
-from unstuck.accounts.selectors import user_role, user_team_keys
+from unstuck.accounts.selectors import user_sees_all_teams, user_team_keys
 from unstuck.calendars.business_time import get_calendar
 from unstuck.processes.models import Process
 from unstuck.processes.spec import spec_for_version
@@ -128,7 +128,7 @@ def stall_list_visible(
     query = Stall.objects.select_related("item", "process")
     if not user.is_authenticated:
         return query.none()
-    if user_role(user) not in {"admin", "auditor"}:
+    if not user_sees_all_teams(user):
         query = query.filter(Q(team_key__in=user_team_keys(user)) | Q(team_key=""))
     if only_open:
         query = query.filter(resolved_at__isnull=True)

@@ -11,7 +11,7 @@ from ninja.errors import HttpError
 
 from unstuck.accounts.permissions import require_role
 from unstuck.tracking.schemas import EventBatchIn, IngestOut, ItemOut
-from unstuck.tracking.selectors import item_get
+from unstuck.tracking.selectors import item_events, item_get
 from unstuck.tracking.services import MAX_BATCH, event_ingest_batch
 
 router = Router(tags=["events"])
@@ -65,7 +65,7 @@ def item_detail(request: HttpRequest, process: str, item: str) -> Any:
     found = item_get(user=request.user, process_key=process, external_id=item)
     if found is None:
         raise HttpError(404, f"no item {item!r} in process {process!r}")
-    events = found.events.order_by("at", "id").values("id", "step", "at", "key", "attrs", "known_step")
+    events = item_events(item=found).values("id", "step", "at", "key", "attrs", "known_step")
     return {
         "process": found.process.key,
         "item": found.external_id,

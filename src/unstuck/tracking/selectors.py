@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
 
-from unstuck.tracking.models import Item
+from unstuck.tracking.models import Event, Item
 
 
 def item_get(*, user: AbstractBaseUser | AnonymousUser, process_key: str, external_id: str) -> Item | None:
@@ -16,3 +17,8 @@ def item_get(*, user: AbstractBaseUser | AnonymousUser, process_key: str, extern
         .filter(process__key=process_key, external_id=external_id)
         .first()
     )
+
+
+def item_events(*, item: Item) -> QuerySet[Event]:
+    """An item's events in time order (ties by arrival); the item came from `item_get`."""
+    return Event.objects.filter(item=item).order_by("at", "id")

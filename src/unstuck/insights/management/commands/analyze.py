@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from unstuck.insights.dfg import LogInsights
 from unstuck.insights.log_file import log_analyze
-from unstuck.tracking.readers.common import ColumnMap, ImportFileError
+from unstuck.tracking.readers.arguments import add_column_arguments, columns_from_options
+from unstuck.tracking.readers.common import ImportFileError
 
 SHOWN = 10
 
@@ -69,21 +70,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="the event log: .csv (.csv.gz), .xes or .xes.gz")
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-        parser.add_argument(
-            "--item-col", metavar="C", help="column with the case id (default case:concept:name or item)"
-        )
-        parser.add_argument(
-            "--step-col", metavar="C", help="column with the activity (default concept:name or step)"
-        )
-        parser.add_argument(
-            "--at-col", metavar="C", help="column with the timestamp (default time:timestamp or at)"
-        )
-        parser.add_argument(
-            "--timezone", metavar="TZ", help="IANA zone of timestamps without an offset (e.g. Asia/Shanghai)"
-        )
+        add_column_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        columns = ColumnMap(item=options["item_col"], step=options["step_col"], at=options["at_col"])
+        columns = columns_from_options(options)
         try:
             insights = log_analyze(Path(options["path"]), columns=columns, timezone=options["timezone"])
         except ImportFileError as error:

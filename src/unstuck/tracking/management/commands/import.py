@@ -15,7 +15,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from unstuck.tracking.readers.common import ColumnMap, ImportFileError
+from unstuck.tracking.readers.arguments import add_column_arguments, columns_from_options
+from unstuck.tracking.readers.common import ImportFileError
 from unstuck.tracking.readers.formats import FORMATS
 from unstuck.tracking.readers.importer import ImportSummary, event_import_file
 from unstuck.tracking.services import MAX_BATCH
@@ -71,22 +72,9 @@ class Command(BaseCommand):
             "--process", required=True, metavar="KEY", help="key of the process to import into"
         )
         parser.add_argument("--format", choices=FORMATS, help="the file's format (default: from its name)")
-        parser.add_argument(
-            "--item-col", metavar="C", help="column with the item id (default case:concept:name or item)"
-        )
-        parser.add_argument(
-            "--step-col", metavar="C", help="column with the step (default concept:name or step)"
-        )
-        parser.add_argument(
-            "--at-col", metavar="C", help="column with the time (default time:timestamp or at)"
-        )
+        add_column_arguments(parser)
         parser.add_argument(
             "--promised-at-col", metavar="C", help="column with the promised-by time (default promised_at)"
-        )
-        parser.add_argument(
-            "--timezone",
-            metavar="TZ",
-            help="zone of times written without offset, e.g. Asia/Shanghai (else such rows are rejected)",
         )
         parser.add_argument("--sheet", metavar="NAME", help="XLSX: the sheet to read (default the first)")
         parser.add_argument(
@@ -105,12 +93,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         progress = _Progress(enabled=not options["no_progress"] and sys.stderr.isatty())
-        columns = ColumnMap(
-            item=options["item_col"],
-            step=options["step_col"],
-            at=options["at_col"],
-            promised_at=options["promised_at_col"],
-        )
+        columns = columns_from_options(options)
         try:
             summary = event_import_file(
                 path=options["path"],
