@@ -19,3 +19,21 @@ def _fresh_process_caches() -> None:
 
     spec_for_version.cache_clear()
     calendars_changed()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every transactional test restores the migrated database before it starts.
+
+    Reference rows (message templates, SLA policies, cause categories, calendars) come from data
+    migrations, and a transactional test's flush removes them. With `serialized_rollback` on every
+    such test, each starts from the migrated contents, and no flush re-runs post_migrate, whose
+    content types would clash with the restored ones.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction") or marker.kwargs.get("serialized_rollback"):
+            continue
+        item.add_marker(
+            pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
+            append=False,
+        )

@@ -79,6 +79,10 @@ def postgres_url() -> str | None:
 
 def run_tests(pytest_args: list[str]) -> int:
     install("dev")
+    parallel_asked = any(arg.startswith(("-n", "--numprocesses")) or "no:xdist" in arg for arg in pytest_args)
+    if not parallel_asked:
+        # One pytest worker per core (at most four): the suite is mostly database round trips.
+        pytest_args = ["-n", str(max(1, min(os.cpu_count() or 1, 4))), *pytest_args]
     runs = [("SQLite", None)]
     pg = postgres_url()
     if pg:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urlparse
 
@@ -43,3 +43,60 @@ def django_setup(env: dict[str, str]) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+
+
+def scaling_main(
+    script: str,
+    doc: str,
+    measure: Callable[[int, int, int], list[float]],
+    *,
+    sizes: list[int],
+    unit: str,
+    target: float | None = None,
+) -> None:
+    """The command line of a "does a pass stay flat as the backlog grows" benchmark.
+
+    `measure(total, batch, rounds)` runs inside a child process with its own fresh database of the
+    chosen engine and returns the pass timings in seconds; each size gets its own child, so one
+    size's caches never flatter the next. Prints the median pass per size and the largest/smallest
+    ratio (against `target` when given).
+    """
+    import argparse
+    import statistics
+    import subprocess
+    import sys
+    import time
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--sizes", type=int, nargs="+", default=sizes)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        engine, total, batch, rounds = args.child
+        with bench_database(engine) as env:
+            django_setup(env)
+            print(f"{statistics.median(measure(int(total), int(batch), int(rounds))) * 1000:.2f}")
+        return
+    results: dict[int, float] = {}
+    for total in args.sizes:
+        started = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, script, "--child", args.engine, str(total), str(args.batch), str(args.rounds)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results[total] = float(out.stdout.strip().splitlines()[-1])
+        rate = args.batch / (results[total] / 1000)
+        print(
+            f"{args.engine}: {total:>9,} {unit} -> median pass of {args.batch} due: {results[total]:.1f} ms "
+            f"= {rate:,.0f}/s ({time.perf_counter() - started:.0f}s incl. setup)",
+            flush=True,
+        )
+    smallest, largest = min(results), max(results)
+    ratio = results[largest] / results[smallest]
+    goal = f" (target <= {target}x)" if target else ""
+    print(f"{args.engine}: ratio {largest:,} vs {smallest:,} {unit} = {ratio:.2f}x{goal}")

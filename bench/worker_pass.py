@@ -9,16 +9,13 @@ are due, then times passes that each claim and process one batch.
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _env import bench_database, django_setup
+from _env import scaling_main
 
 PROCESS = """\
 key: bench
@@ -82,45 +79,8 @@ def measure(total: int, batch: int, rounds: int) -> list[float]:
     return timings
 
 
-def child(engine: str, total: int, batch: int, rounds: int) -> None:
-    with bench_database(engine) as env:
-        django_setup(env)
-        timings = measure(total, batch, rounds)
-        print(f"{statistics.median(timings) * 1000:.2f}")
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
-    parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        engine, total, batch, rounds = args.child
-        child(engine, int(total), int(batch), int(rounds))
-        return
-    results = {}
-    for total in args.sizes:
-        started = time.perf_counter()
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", args.engine, str(total), str(args.batch), str(args.rounds)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        results[total] = float(out.stdout.strip().splitlines()[-1])
-        print(
-            f"{args.engine}: {total:>9,} open items -> median pass of {args.batch} due items: "
-            f"{results[total]:.1f} ms ({(time.perf_counter() - started):.0f}s incl. setup)",
-            flush=True,
-        )
-    smallest, largest = min(results), max(results)
-    ratio = results[largest] / results[smallest]
-    print(f"{args.engine}: ratio {largest:,} vs {smallest:,} items = {ratio:.2f}x (target <= 1.5x)")
+    scaling_main(__file__, __doc__ or "", measure, sizes=[10_000, 1_000_000], unit="open items", target=1.5)
 
 
 if __name__ == "__main__":

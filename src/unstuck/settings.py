@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "unstuck.tracking",
     "unstuck.stalls",
     "unstuck.cases",
+    "unstuck.casework",
+    "unstuck.messaging",
+    "unstuck.portal",
     "unstuck.desk",
     "unstuck.insights",
     "unstuck.demo",
@@ -166,3 +169,20 @@ NINJA_PAGINATION_MAX_LIMIT = 1000
 UNSTUCK_WORKER_BATCH = int(os.environ.get("UNSTUCK_WORKER_BATCH", "500"))
 UNSTUCK_WORKER_IDLE_SECONDS = float(os.environ.get("UNSTUCK_WORKER_IDLE_SECONDS", "1.0"))
 UNSTUCK_WORKER_JOBS = os.environ.get("UNSTUCK_WORKER_JOBS", "")  # empty: every registered job
+# An absent owner's open case is handed on when its SLA is due within this many minutes (or already
+# warned or breached): see unstuck.cases.reassignment.
+UNSTUCK_REASSIGN_HORIZON_MINUTES = int(os.environ.get("UNSTUCK_REASSIGN_HORIZON_MINUTES", "120"))
+
+# Messages (see README: Channels). The outbox: batch per claim, lease of a send in progress, retries.
+UNSTUCK_OUTBOX_BATCH = int(os.environ.get("UNSTUCK_OUTBOX_BATCH", "100"))
+UNSTUCK_OUTBOX_LEASE_SECONDS = float(os.environ.get("UNSTUCK_OUTBOX_LEASE_SECONDS", "120"))
+UNSTUCK_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("UNSTUCK_OUTBOX_MAX_ATTEMPTS", "8"))
+UNSTUCK_OUTBOX_BACKOFF_SECONDS = float(os.environ.get("UNSTUCK_OUTBOX_BACKOFF_SECONDS", "30"))
+UNSTUCK_OUTBOX_BACKOFF_MAX_SECONDS = float(os.environ.get("UNSTUCK_OUTBOX_BACKOFF_MAX_SECONDS", "21600"))
+UNSTUCK_HTTP_TIMEOUT = float(os.environ.get("UNSTUCK_HTTP_TIMEOUT", "15"))
+# Inbound replies: an IMAP mailbox to poll (imaps://user:pass@host:993/INBOX), and how often.
+IMAP_URL = os.environ.get("IMAP_URL", "")
+UNSTUCK_IMAP_POLL_SECONDS = float(os.environ.get("UNSTUCK_IMAP_POLL_SECONDS", "60"))
+
+# How long a customer link (status page, confirmation, survey) stays valid, in days.
+UNSTUCK_PORTAL_LINK_DAYS = float(os.environ.get("UNSTUCK_PORTAL_LINK_DAYS", "7"))

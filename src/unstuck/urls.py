@@ -8,5 +8,10 @@ from unstuck.core.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("casework/", include("unstuck.casework.urls")),
+    path("messaging/", include("unstuck.messaging.urls")),
+    path("p/", include("unstuck.portal.urls")),
+    path("insights/", include("unstuck.insights.urls")),
+    path("brief/", include("unstuck.insights.urls_brief")),
     path("", include("unstuck.desk.urls")),  # last: the desk owns "/" and /i18n/
 ]

@@ -85,6 +85,22 @@ class Membership(models.Model):
         return f"{self.user} @ {self.team.key} ({self.role})"
 
 
+class Skill(models.Model):
+    """Something only some agents can handle (a language, a product line, key accounts): case types
+    and processes may require one, and routing then prefers the agents who have it."""
+
+    key = models.SlugField(_("key"), max_length=63, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key})"
+
+
 class Profile(models.Model):
     """Per-user settings that Django's user lacks: global role, language, notification channel."""
 
@@ -96,6 +112,13 @@ class Profile(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=Language.choices, default="", blank=True)
     # Placeholder until the messaging app defines channels; "in_app" needs no address.
     notify_channel = models.CharField(_("notification channel"), max_length=32, default="in_app")
+    skills: models.ManyToManyField[Skill, models.Model] = models.ManyToManyField(
+        "Skill",
+        verbose_name=_("skills"),
+        blank=True,
+        related_name="profiles",
+        help_text=_("What this person can handle that not everyone can (cases needing a skill go to them)."),
+    )
 
     class Meta:
         verbose_name = _("profile")
@@ -133,3 +156,63 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Absence(models.Model):
+    """A stretch of time someone is away (leave, out of office) and who stands in for them meanwhile.
+
+    Stored as a half-open interval [`starts_at`, `ends_at`). Absences entered as dates (`all_day`)
+    start at midnight of the first day and end at midnight after the last day, in the server's time
+    zone. New cases skip absent agents; an absent owner's cases nearing breach go to the deputy.
+    """
+
+    class Kind(models.TextChoices):
+        LEAVE = "leave", _("Leave")
+        OUT_OF_OFFICE = "out_of_office", _("Out of office")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="absences"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.LEAVE)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"), help_text=_("The first moment the person is back."))
+    all_day = models.BooleanField(_("whole days"), default=False)
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deputy"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deputy_for",
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="absence_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(deputy=models.F("user")), name="absence_deputy_not_self"
+            ),
+        ]
+        indexes = [
+            # "Is this person away at T" and "who is away now": the end bounds the range read.
+            models.Index(fields=["user", "ends_at"], name="absence_user_end_idx"),
+            models.Index(fields=["ends_at", "starts_at"], name="absence_window_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind} {self.starts_at:%Y-%m-%d %H:%M} → {self.ends_at:%Y-%m-%d %H:%M}"

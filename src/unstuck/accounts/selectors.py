@@ -1,15 +1,16 @@
-"""Reads for accounts: who a token belongs to, a user's role and teams, token listings."""
+"""Reads for accounts: who a token belongs to, a user's role and teams, token listings, absences
+and deputies (contract #7: `user_absent`, `user_deputy`)."""
 
 from __future__ import annotations
 
 import hmac
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from unstuck.accounts.models import ApiToken, Membership, Profile, Role, Team
+from unstuck.accounts.models import Absence, ApiToken, Membership, Profile, Role, Team
 from unstuck.accounts.services import TOKEN_PREFIX, TOKEN_PREFIX_LENGTH, token_hash
 from unstuck.core.errors import DomainError
 
@@ -33,7 +34,8 @@ def user_for_token(raw: str) -> User | None:
         return None
     digest = token_hash(raw)
     token = (
-        ApiToken.objects.select_related("user")
+        # The profile comes along: every request asks for the user's role next.
+        ApiToken.objects.select_related("user", "user__profile")
         .filter(token_hash=digest, revoked_at__isnull=True, user__is_active=True)
         .first()
     )
@@ -113,3 +115,124 @@ def api_token_find(*, prefix_or_token: str) -> ApiToken:
             status=409,
         )
     return candidates[0]
+
+
+def user_label(user: AbstractBaseUser) -> str:
+    """How people read a user's name: the display name (李娜) if set, else the username."""
+    return str(getattr(user, "first_name", "") or user.get_username())
+
+
+def absence_covering(*, user_id: int, at: datetime) -> Absence | None:
+    """The user's absence that covers the moment `at` (the latest-starting one), else None."""
+    return (
+        Absence.objects.select_related("deputy")
+        .filter(user_id=user_id, starts_at__lte=at, ends_at__gt=at)
+        .order_by("-starts_at", "-pk")
+        .first()
+    )
+
+
+def user_absent(*, user_id: int, at: datetime) -> bool:
+    """Whether the user is away (on leave, out of office) at the moment `at`."""
+    return Absence.objects.filter(user_id=user_id, starts_at__lte=at, ends_at__gt=at).exists()
+
+
+def user_deputy(*, user_id: int, at: datetime) -> User | None:
+    """Who stands in for the user at `at`: their absence's deputy, or, when that deputy is away too,
+    the deputy's deputy, and so on. None when the user is not away, the chain ends with nobody (no
+    deputy, an inactive one) or loops back on itself."""
+    absence = absence_covering(user_id=user_id, at=at)
+    seen = {user_id}
+    while absence is not None:
+        deputy = absence.deputy
+        if deputy is None or not deputy.is_active or deputy.pk in seen:
+            return None
+        seen.add(deputy.pk)
+        absence = absence_covering(user_id=deputy.pk, at=at)
+        if absence is None:
+            return deputy
+    return None
+
+
+def absences_current(*, user_ids: list[int], at: datetime) -> dict[int, Absence]:
+    """For each of `user_ids` away at `at`, the absence covering it (one query, for routing)."""
+    if not user_ids:
+        return {}
+    found: dict[int, Absence] = {}
+    rows = Absence.objects.filter(user_id__in=user_ids, starts_at__lte=at, ends_at__gt=at).order_by(
+        "starts_at", "pk"
+    )
+    for absence in rows:
+        found[absence.user_id] = absence  # the latest-starting one wins, as in absence_covering
+    return found
+
+
+def absent_user_ids(*, at: datetime) -> list[int]:
+    """Ids of everyone away at `at`, from the absences' window index (not a scan of users)."""
+    return sorted(
+        set(Absence.objects.filter(ends_at__gt=at, starts_at__lte=at).values_list("user_id", flat=True))
+    )
+
+
+def _supervised_team_ids(user: AbstractBaseUser | AnonymousUser) -> list[int]:
+    """Teams whose members' absences `user` manages: teams they belong to as supervisor (or any of
+    their teams, for a global supervisor)."""
+    memberships = Membership.objects.filter(user_id=int(user.pk or 0))
+    if user_role(user) != Role.SUPERVISOR:
+        memberships = memberships.filter(role=Role.SUPERVISOR)
+    return list(memberships.values_list("team_id", flat=True))
+
+
+def absence_visible(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Absence]:
+    """The absences `user` may see: their own; a supervisor's teams' members'; admins and auditors all."""
+    absences = Absence.objects.select_related("user", "deputy", "created_by")
+    if not user.is_authenticated:
+        return absences.none()
+    if user_sees_all_teams(user):
+        return absences
+    teams = _supervised_team_ids(user)
+    if not teams:
+        return absences.filter(user_id=user.pk)
+    members = Membership.objects.filter(team_id__in=teams).values("user_id")
+    return absences.filter(Q(user_id=user.pk) | Q(user_id__in=members))
+
+
+def absence_list(
+    *,
+    user: AbstractBaseUser | AnonymousUser,
+    username: str | None = None,
+    team: str | None = None,
+    include_past: bool = False,
+    now: datetime | None = None,
+    after: tuple[datetime, int] | None = None,
+) -> QuerySet[Absence]:
+    """Absences `user` may see, by start (keyset after `after`); past ones only with `include_past`."""
+    absences = absence_visible(user=user)
+    if username:
+        absences = absences.filter(user__username=username)
+    if team:
+        absences = absences.filter(user__memberships__team__key=team)
+    if not include_past:
+        absences = absences.filter(ends_at__gt=now or timezone.now())
+    if after is not None:
+        moment, row_id = after
+        absences = absences.filter(Q(starts_at__gt=moment) | Q(starts_at=moment, pk__gt=row_id))
+    return absences.order_by("starts_at", "pk")
+
+
+def absence_manage_check(*, actor: AbstractBaseUser | AnonymousUser, user_id: int) -> None:
+    """Whether `actor` may record or remove absences of user `user_id`: themselves, a supervisor of
+    one of the user's teams, or an admin. Auditors never write. Raises DomainError `forbidden` (403)."""
+    role = user_role(actor)
+    if role == Role.AUDITOR:
+        raise DomainError("forbidden", "Auditors can read absences but not change them.", status=403)
+    if role == Role.ADMIN or actor.pk == user_id:
+        return
+    teams = _supervised_team_ids(actor)
+    if teams and Membership.objects.filter(user_id=user_id, team_id__in=teams).exists():
+        return
+    raise DomainError(
+        "forbidden",
+        "You can record absences for yourself, or as a supervisor for your teams' members.",
+        status=403,
+    )

@@ -1,4 +1,4 @@
-"""Writes for accounts: teams, users with their role and team, API tokens."""
+"""Writes for accounts: teams, users with their role and team, API tokens, absences."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import hashlib
 import logging
 import re
 import secrets
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from unstuck.accounts.models import ApiToken, Membership, Profile, Role, Team
+from unstuck.accounts.models import Absence, ApiToken, Membership, Profile, Role, Team
 from unstuck.core.errors import DomainError
 
 if TYPE_CHECKING:
@@ -135,3 +135,105 @@ def api_token_revoke(*, token: ApiToken, now: datetime | None = None) -> ApiToke
         logger.info("api token revoked: %s of %s", locked.prefix, locked.user_id)
     token.revoked_at = locked.revoked_at
     return locked
+
+
+#: Longer absences are almost certainly a typo in the year; someone leaving for good is deactivated.
+MAX_ABSENCE = timedelta(days=366)
+
+
+def _absence_bound(value: date | datetime, *, field: str, end: bool) -> datetime:
+    """A window bound as an aware datetime: a date means its midnight (the end: the one after it)."""
+    if isinstance(value, datetime):
+        if timezone.is_naive(value):
+            raise DomainError(
+                "timestamp_without_offset",
+                f"`{field}` {value.isoformat()} has no UTC offset; write it like 2026-10-08T09:00:00+08:00 "
+                "or give a date.",
+            )
+        return value
+    day = value + timedelta(days=1) if end else value
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+def absence_overlap_check(
+    *, user_id: int, starts_at: datetime, ends_at: datetime, exclude_id: int | None = None
+) -> None:
+    """Refuse (`absence_overlap`, 409) a window overlapping another absence of the same person."""
+    clash = Absence.objects.filter(user_id=user_id, starts_at__lt=ends_at, ends_at__gt=starts_at)
+    if exclude_id is not None:
+        clash = clash.exclude(pk=exclude_id)
+    found = clash.select_related("user").first()
+    if found is not None:
+        raise DomainError(
+            "absence_overlap",
+            f"{found.user.get_username()} is already away from {found.starts_at.isoformat()} to "
+            f"{found.ends_at.isoformat()} (absence {found.pk}); change or delete that one.",
+            status=409,
+        )
+
+
+@transaction.atomic
+def absence_create(
+    *,
+    actor: User,
+    user: User,
+    starts: date | datetime,
+    ends: date | datetime,
+    deputy: User | None = None,
+    kind: str = Absence.Kind.LEAVE,
+    note: str = "",
+) -> Absence:
+    """Record that `user` is away from `starts` until `ends` (dates include the whole last day),
+    with `deputy` standing in. Overlapping absences of one person are refused (`absence_overlap`)."""
+    from unstuck.accounts.selectors import absence_manage_check
+
+    absence_manage_check(actor=actor, user_id=user.pk)
+    if kind not in Absence.Kind.values:
+        raise DomainError(
+            "invalid_kind", f"Unknown absence kind {kind!r}; use one of: {', '.join(Absence.Kind.values)}."
+        )
+    starts_at = _absence_bound(starts, field="starts", end=False)
+    ends_at = _absence_bound(ends, field="ends", end=True)
+    if ends_at <= starts_at:
+        raise DomainError(
+            "invalid_window", f"`ends` ({ends.isoformat()}) must be after `starts` ({starts.isoformat()})."
+        )
+    if ends_at - starts_at > MAX_ABSENCE:
+        raise DomainError("invalid_window", "An absence can last at most 366 days; check the year of `ends`.")
+    if deputy is not None:
+        if deputy.pk == user.pk:
+            raise DomainError("invalid_deputy", "Someone cannot be their own deputy.")
+        if not deputy.is_active:
+            raise DomainError("invalid_deputy", f"{deputy.get_username()} is not an active user.")
+        teams = Membership.objects.filter(user=user).values("team_id")
+        if teams.exists() and not Membership.objects.filter(user=deputy, team_id__in=teams).exists():
+            raise DomainError(
+                "deputy_not_in_team",
+                f"{deputy.get_username()} shares no team with {user.get_username()}, "
+                "so could not see their cases.",
+            )
+    # One person's absences are written one at a time, so two overlapping requests cannot both pass.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    absence_overlap_check(user_id=user.pk, starts_at=starts_at, ends_at=ends_at)
+    absence = Absence.objects.create(
+        user=user,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        all_day=not isinstance(starts, datetime) and not isinstance(ends, datetime),
+        deputy=deputy,
+        note=note.strip()[:500],
+        created_by=actor,
+    )
+    logger.info("absence %s recorded for %s by %s", absence.pk, user.get_username(), actor.get_username())
+    return absence
+
+
+@transaction.atomic
+def absence_delete(*, actor: User, absence: Absence) -> None:
+    """Remove an absence (cancelled leave, a wrong entry); the person counts as present again."""
+    from unstuck.accounts.selectors import absence_manage_check
+
+    absence_manage_check(actor=actor, user_id=absence.user_id)
+    Absence.objects.filter(pk=absence.pk).delete()
+    logger.info("absence %s of %s deleted by %s", absence.pk, absence.user_id, actor.get_username())

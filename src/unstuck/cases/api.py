@@ -9,9 +9,17 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from unstuck.cases.models import Case, TimelineEntry
-from unstuck.cases.selectors import case_create_check, case_for_write, case_get, case_list, case_timeline
+from unstuck.cases.models import Case, SlaClock, SlaState, TimelineEntry
+from unstuck.cases.selectors import (
+    case_create_check,
+    case_for_write,
+    case_get,
+    case_list,
+    case_rows,
+    case_timeline,
+)
 from unstuck.cases.services import case_assign, case_create, case_note_add, case_status_change
+from unstuck.cases.sla_selectors import sla_policy_list
 from unstuck.core.errors import DomainError
 
 router = Router(tags=["cases"])
@@ -27,8 +35,34 @@ class CaseFilter(Schema):
     type: str | None = Field(None, description="Only this case type, e.g. `overdue`.")
     priority: str | None = Field(None, description="Only this priority: P1, P2, P3 or P4.")
     owner: str | None = Field(None, description="Only cases owned by this user (username).")
+    sla_state: str | None = Field(
+        None, description="Only these SLA states (comma-separated): ok, warning, breached, paused."
+    )
     after: str | None = Field(None, description="Cursor from the previous page's `next`.")
     limit: int = Field(50, ge=1, le=500, description="Page size (max 500).")
+
+
+class SlaClockOut(Schema):
+    target: str = Field(..., description="first_response, next_update or resolution.")
+    priority: str = Field(..., description="The priority whose policy set this target's time.")
+    calendar: str = Field(..., description="Business calendar the clock counts in (the team's).")
+    allowed_seconds: int = Field(..., description="Business seconds the target allows.")
+    cycle: int = Field(..., description="Next update: how many times the clock (re)started; else 1.")
+    started_at: datetime | None = Field(
+        None, description="When the clock (this cycle) started; null if not yet."
+    )
+    paused: bool = Field(..., description="True while the case waits in a pausing status (waiting_customer).")
+    paused_seconds: int = Field(..., description="Business seconds paused so far (added to the due time).")
+    due_at: datetime | None = Field(None, description="When the target is due; null while paused or done.")
+    warned: list[float] = Field(..., description="Warning fractions already reached, e.g. [0.5, 0.75].")
+    breached_at: datetime | None = Field(None, description="When the target was breached (this cycle).")
+    met_at: datetime | None = Field(
+        None, description="When it was met (next update: the last customer-facing update)."
+    )
+    stopped_at: datetime | None = Field(
+        None, description="When it stopped unmet because the case finished (resolved or closed)."
+    )
+    problem: str = Field(..., description="Why no due time could be computed (e.g. an unverified year); ''.")
 
 
 class CaseOut(Schema):
@@ -44,6 +78,9 @@ class CaseOut(Schema):
     urgency: str = Field(..., description="high, medium or low.")
     origin: str = Field(..., description="`stall` (opened by the worker) or `manual`.")
     rule: str = Field(..., description="The stall rule that opened the case ('' for manual cases).")
+    step: str = Field(
+        ..., description="Key of the step the item stalled at (for a case opened by hand: its step then)."
+    )
     process: str | None = Field(None, description="Process key, if the case is about a process.")
     item: str | None = Field(None, description="Item external id, if the case is about an item.")
     team: str | None = Field(None, description="Team key owning the case.")
@@ -51,6 +88,11 @@ class CaseOut(Schema):
     opened_at: datetime = Field(..., description="When the case was opened.")
     resolved_at: datetime | None = Field(None, description="When it was resolved (null while open).")
     closed_at: datetime | None = Field(None, description="When it was closed.")
+    sla_due_at: datetime | None = Field(
+        None, description="Due moment of the nearest running SLA target; null while paused or none runs."
+    )
+    sla_state: str = Field(..., description="'' (no SLA), ok, warning, breached or paused.")
+    sla: list[SlaClockOut] = Field(..., description="Each SLA target with its due, breached and met times.")
 
 
 class TimelineEntryOut(Schema):
@@ -109,9 +151,57 @@ class StatusIn(Schema):
 
 class NoteIn(Schema):
     text: str = Field(..., min_length=1, max_length=10_000, description="The note.")
+    customer_update: bool = Field(
+        False,
+        description="True when the note records an update given to the customer (restarts next update).",
+    )
+
+
+class EscalationLevelOut(Schema):
+    position: int = Field(..., description="Rung of the ladder, from 1.")
+    target: str = Field(..., description="The SLA target it watches.")
+    at_fraction: float = Field(..., description="Share of the target's time (1 = the breach).")
+    delay: str = Field(..., description="More business time after that point, e.g. `2h`; '' for none.")
+    notify: str = Field(..., description="owner, team_lead, team_supervisors or user.")
+    reassign: str = Field(..., description="none, team_lead or user.")
+    user: str | None = Field(None, description="The named user (username) for notify/reassign `user`.")
+
+
+class SlaPolicyOut(Schema):
+    priority: str = Field(..., description="P1-P4: the cases this policy applies to.")
+    first_response: str = Field(..., description="Business time to the first human action, e.g. `30m`.")
+    next_update: str = Field(..., description="Business time allowed between customer-facing updates.")
+    resolution: str = Field(..., description="Business time to resolution, e.g. `4h`, `3d` (working days).")
+    pause_statuses: list[str] = Field(..., description="Statuses in which the clocks pause.")
+    warn_fractions: list[float] = Field(..., description="Warnings at these shares of a target's time.")
+    active: bool = Field(..., description="Inactive policies start no clocks.")
+    escalation: list[EscalationLevelOut] = Field(..., description="The escalation ladder, in order.")
+
+
+def _clock_out(clock: SlaClock) -> dict[str, Any]:
+    return {
+        "target": clock.target,
+        "priority": clock.priority,
+        "calendar": clock.calendar_key,
+        "allowed_seconds": clock.budget_seconds,
+        "cycle": clock.cycle,
+        "started_at": clock.started_at,
+        "paused": clock.is_paused,
+        "paused_seconds": clock.paused_seconds,
+        "due_at": clock.due_at,
+        "warned": clock.warned,
+        "breached_at": clock.breached_at,
+        "met_at": clock.met_at,
+        "stopped_at": clock.stopped_at,
+        "problem": clock.problem,
+    }
+
+
+_TARGET_ORDER = {"first_response": 0, "next_update": 1, "resolution": 2}
 
 
 def _out(case: Case) -> dict[str, Any]:
+    clocks = sorted(case.sla_clocks.all(), key=lambda clock: _TARGET_ORDER.get(clock.target, 9))
     return {
         "id": case.pk,
         "number": case.number or "",
@@ -123,6 +213,7 @@ def _out(case: Case) -> dict[str, Any]:
         "urgency": case.urgency,
         "origin": case.origin,
         "rule": case.rule,
+        "step": case.step,
         "process": case.process.key if case.process else None,
         "item": case.item.external_id if case.item else None,
         "team": case.team.key if case.team else None,
@@ -130,6 +221,9 @@ def _out(case: Case) -> dict[str, Any]:
         "opened_at": case.opened_at,
         "resolved_at": case.resolved_at,
         "closed_at": case.closed_at,
+        "sla_due_at": case.sla_due_at,
+        "sla_state": case.sla_state,
+        "sla": [_clock_out(clock) for clock in clocks],
     }
 
 
@@ -157,6 +251,13 @@ def cases_list(request: HttpRequest, filters: Query[CaseFilter]) -> Any:
         if not filters.after.isdigit():
             raise DomainError("invalid_cursor", "The `after` cursor is not one this API gave out.")
         before = int(filters.after)
+    if filters.sla_state:
+        unknown = sorted(set(filters.sla_state.split(",")) - set(SlaState.values))
+        if unknown:
+            raise DomainError(
+                "invalid_sla_state",
+                f"Unknown SLA state {', '.join(unknown)}; use some of: {', '.join(SlaState.values)}.",
+            )
     query = case_list(
         user=request.user,
         status=filters.status,
@@ -166,9 +267,10 @@ def cases_list(request: HttpRequest, filters: Query[CaseFilter]) -> Any:
         case_type=filters.type,
         priority=filters.priority,
         owner=filters.owner,
+        sla_state=filters.sla_state,
         before_id=before,
     )
-    rows = list(query[: filters.limit + 1])
+    rows = case_rows(query.prefetch_related("sla_clocks"), limit=filters.limit + 1)
     more = len(rows) > filters.limit
     rows = rows[: filters.limit]
     return {"items": [_out(case) for case in rows], "next": str(rows[-1].pk) if more and rows else None}
@@ -212,5 +314,40 @@ def cases_status(request: HttpRequest, case_id: int, body: StatusIn) -> Any:
 @router.post("/cases/{case_id}/notes", response={201: TimelineEntryOut}, summary="Add a note to a case")
 def cases_note(request: HttpRequest, case_id: int, body: NoteIn) -> Any:
     case = case_for_write(user=request.user, case_id=case_id)
-    entry = case_note_add(case_id=case.pk, actor=request.user, text=body.text)  # type: ignore[arg-type]
+    entry = case_note_add(
+        case_id=case.pk,
+        actor=request.user,  # type: ignore[arg-type]
+        text=body.text,
+        customer_update=body.customer_update,
+    )
     return Status(201, _entry_out(entry))
+
+
+@router.get(
+    "/sla/policies", response=list[SlaPolicyOut], summary="SLA policies and escalation ladders", tags=["sla"]
+)
+def sla_policies(request: HttpRequest) -> Any:
+    return [
+        {
+            "priority": policy.priority,
+            "first_response": policy.first_response,
+            "next_update": policy.next_update,
+            "resolution": policy.resolution,
+            "pause_statuses": policy.pause_statuses,
+            "warn_fractions": policy.warn_fractions,
+            "active": policy.active,
+            "escalation": [
+                {
+                    "position": level.position,
+                    "target": level.target,
+                    "at_fraction": level.at_fraction,
+                    "delay": level.delay,
+                    "notify": level.notify,
+                    "reassign": level.reassign,
+                    "user": level.user.get_username() if level.user else None,
+                }
+                for level in policy.levels.all()
+            ],
+        }
+        for policy in sla_policy_list(user=request.user)
+    ]

@@ -12,7 +12,31 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from unstuck.cases.lifecycle import FINISHED, CaseStatus, CaseType, Level, Priority
+from unstuck.cases.lifecycle import FINISHED, OPEN, CaseStatus, CaseType, Level, Priority
+from unstuck.cases.sla_models import EscalationLevel, SlaClock, SlaEscalation, SlaPolicy, SlaTimer
+
+__all__ = [
+    "Case",
+    "CaseStall",
+    "EscalationLevel",
+    "ImpactRule",
+    "SlaClock",
+    "SlaEscalation",
+    "SlaPolicy",
+    "SlaState",
+    "SlaTimer",
+    "TeamRouting",
+    "TimelineEntry",
+]
+
+
+class SlaState(models.TextChoices):
+    """Where a case stands against its SLA targets ('' until a policy applies)."""
+
+    OK = "ok", _("On track")
+    WARNING = "warning", _("Nearing breach")
+    BREACHED = "breached", _("Breached")
+    PAUSED = "paused", _("Paused (waiting on the customer)")
 
 
 class Case(models.Model):
@@ -51,6 +75,10 @@ class Case(models.Model):
     )
     # The stall rule that opened the case ('' for manual cases).
     rule = models.CharField(_("rule"), max_length=20, blank=True)
+    # The step the promise stalled at (the latest stall's step; for a case opened by hand, the
+    # item's step then), kept on the case so the wall groups breaches by step from an index
+    # instead of joining every breached case to its item.
+    step = models.CharField(_("step"), max_length=100, blank=True, default="")
     team = models.ForeignKey(
         "accounts.Team",
         verbose_name=_("team"),
@@ -71,6 +99,10 @@ class Case(models.Model):
     opened_at = models.DateTimeField(_("opened at"))
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Denormalised from the case's SLA clocks (kept by the SLA service), so queues sort by urgency
+    # from an index: the due moment of the nearest running target, null while paused or none runs.
+    sla_due_at = models.DateTimeField(_("next SLA due"), null=True, blank=True)
+    sla_state = models.CharField(_("SLA state"), max_length=10, choices=SlaState.choices, blank=True)
     # Head of the timeline's hash chain: verification also catches entries removed from the end.
     timeline_seq = models.PositiveIntegerField(_("timeline entries"), default=0, editable=False)
     timeline_head = models.CharField(_("timeline head hash"), max_length=64, blank=True, editable=False)
@@ -89,6 +121,45 @@ class Case(models.Model):
             models.Index(fields=["team", "status", "id"], name="case_team_status_idx"),
             models.Index(fields=["owner", "status"], name="case_owner_status_idx"),
             models.Index(fields=["item", "rule"], name="case_item_rule_idx"),
+            models.Index(fields=["owner", "status", "sla_due_at"], name="case_owner_sla_idx"),
+            models.Index(fields=["team", "status", "sla_due_at"], name="case_team_sla_idx"),
+            # A team's open cases, newest first (the API list and its keyset pages): PostgreSQL
+            # walks this backwards and stops after one page, however many finished cases there are.
+            models.Index(fields=["team", "id"], name="case_team_open_idx", condition=Q(status__in=OPEN)),
+            # The desk's queues (migration 0005_desk_indexes): open cases in queue order (SLA due,
+            # nulls last, then priority, age, id), so a page is an index range even where one team
+            # has 50,000 open cases; (team|owner, status, sla_due_at) cannot give that order across
+            # the four open statuses. The load one serves the supervisor wall's workload (index-only).
+            models.Index(
+                fields=["owner", "sla_due_at", "priority", "opened_at", "id"],
+                name="case_open_owner_queue_idx",
+                condition=Q(status__in=OPEN),
+            ),
+            models.Index(
+                fields=["team", "sla_due_at", "priority", "opened_at", "id"],
+                name="case_open_team_queue_idx",
+                condition=Q(status__in=OPEN),
+            ),
+            models.Index(
+                fields=["sla_due_at", "priority", "opened_at", "id"],
+                name="case_open_queue_idx",
+                condition=Q(status__in=OPEN),
+            ),
+            models.Index(
+                fields=["team", "owner", "sla_state"], name="case_open_load_idx", condition=Q(status__in=OPEN)
+            ),
+            # Migrations 0007_scale_indexes and 0009_case_step, for 1,000,000 cases: the wall's breach
+            # groups (index-only on the breached open cases), and the brief's day windows (cases
+            # opened or resolved in a day, for one team or all) as index ranges, not scans.
+            models.Index(
+                fields=["sla_state", "process", "team", "step"],
+                name="case_open_breach_idx",
+                condition=Q(status__in=OPEN),
+            ),
+            models.Index(fields=["team", "opened_at"], name="case_team_opened_idx"),
+            models.Index(fields=["team", "resolved_at"], name="case_team_resolved_idx"),
+            models.Index(fields=["opened_at"], name="case_opened_idx"),
+            models.Index(fields=["resolved_at"], name="case_resolved_idx"),
         ]
 
     def __str__(self) -> str:
@@ -133,6 +204,10 @@ class TimelineEntry(models.Model):
         NOTE = "note", _("Note")
         RESOLVED_AUTO = "resolved_auto", _("Resolved by itself")
         REOPENED = "reopened", _("Reopened")
+        SLA_WARNING = "sla_warning", _("SLA warning")
+        SLA_BREACHED = "sla_breached", _("SLA breached")
+        ESCALATED = "escalated", _("Escalated")
+        NOTIFIED = "notified", _("Notified")
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="timeline")
     seq = models.PositiveIntegerField(_("sequence"))
@@ -159,6 +234,8 @@ class TimelineEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "seq"], name="timeline_seq_unique"),
         ]
+        # The brief's day windows by kind (reopened, breached... in a day): migration 0007_scale_indexes.
+        indexes = [models.Index(fields=["kind", "at"], name="timeline_kind_at_idx")]
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.kind}"
@@ -236,3 +313,12 @@ class ImpactRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attribute} {self.operator} {self.value!r} → {self.impact}"
+
+
+# The routing tables live in their own module; importing them here registers them with Django.
+from unstuck.cases.routing_models import (  # noqa: E402, F401
+    PriorityCell,
+    SkillRequirement,
+    TypeTeam,
+    TypeUrgency,
+)

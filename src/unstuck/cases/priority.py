@@ -1,15 +1,43 @@
 """A new case's impact, urgency and priority: impact rules over the item's attributes, urgency from
-the case type, and the impact × urgency matrix (see `cases.lifecycle`)."""
+the case type, and the impact × urgency matrix. Urgency and matrix are tables in the admin
+(`TypeUrgency`, `PriorityCell`), seeded from the defaults in `cases.lifecycle`; a missing row
+falls back to its default, so a half-edited table never leaves a case without a priority."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from unstuck.cases.lifecycle import DEFAULT_IMPACT, PRIORITY_MATRIX, URGENCY_FOR_TYPE, Level
-from unstuck.cases.models import ImpactRule
+from unstuck.cases.models import ImpactRule, PriorityCell, TypeUrgency
 
 _RANK = {Level.LOW: 0, Level.MEDIUM: 1, Level.HIGH: 2}
 _MISSING = object()
+
+
+@dataclass(frozen=True)
+class PriorityConfig:
+    """The priority tables as they stand, read once per case opened by hand or per routing batch."""
+
+    urgency: dict[str, str]
+    matrix: dict[tuple[str, str], str]
+    impact_rules: list[ImpactRule]
+
+
+def priority_config_load() -> PriorityConfig:
+    """Read the urgency table, the matrix and the active impact rules (three small queries)."""
+    urgency: dict[str, str] = {str(k): str(v) for k, v in URGENCY_FOR_TYPE.items()}
+    urgency.update(TypeUrgency.objects.values_list("case_type", "urgency"))
+    matrix: dict[tuple[str, str], str] = {(str(i), str(u)): str(p) for (i, u), p in PRIORITY_MATRIX.items()}
+    matrix.update(
+        {
+            (impact, urgency_): priority
+            for impact, urgency_, priority in PriorityCell.objects.values_list(
+                "impact", "urgency", "priority"
+            )
+        }
+    )
+    return PriorityConfig(urgency=urgency, matrix=matrix, impact_rules=active_impact_rules())
 
 
 def _lookup(document: dict[str, Any], path: str) -> Any:
@@ -65,9 +93,11 @@ def active_impact_rules() -> list[ImpactRule]:
     return list(ImpactRule.objects.filter(active=True))
 
 
-def priority_for(*, impact: str, urgency: str) -> str:
-    return PRIORITY_MATRIX[(impact, urgency)]
+def priority_for(*, impact: str, urgency: str, config: PriorityConfig | None = None) -> str:
+    """The matrix cell for (impact, urgency), from `config` or the stored tables."""
+    return (config or priority_config_load()).matrix[(impact, urgency)]
 
 
-def urgency_for(case_type: str) -> str:
-    return URGENCY_FOR_TYPE.get(case_type, Level.MEDIUM)
+def urgency_for(case_type: str, config: PriorityConfig | None = None) -> str:
+    """How urgent a case of `case_type` is, from `config` or the stored table (unknown: medium)."""
+    return (config or priority_config_load()).urgency.get(case_type, Level.MEDIUM)

@@ -15,7 +15,9 @@ from django.db.models import Q, QuerySet
 
 from unstuck.accounts.models import Membership, Role
 from unstuck.accounts.selectors import user_role, user_sees_all_teams, user_team_role
+from unstuck.cases.lifecycle import OPEN
 from unstuck.cases.models import Case, TimelineEntry
+from unstuck.cases.open_filter import open_only
 from unstuck.core.errors import DomainError
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -28,10 +30,11 @@ def case_visible(*, user: AnyUser) -> QuerySet[Case]:
         return cases.none()
     if user_sees_all_teams(user):
         return cases
-    team_ids = list(Membership.objects.filter(user_id=user.pk).values_list("team_id", flat=True))
-    supervises = (
-        user_role(user) == Role.SUPERVISOR
-        or Membership.objects.filter(user_id=user.pk, role=Role.SUPERVISOR).exists()
+    # One query for both: the teams and whether the user supervises any of them.
+    memberships = list(Membership.objects.filter(user_id=user.pk).values_list("team_id", "role"))
+    team_ids = [team_id for team_id, _role in memberships]
+    supervises = user_role(user) == Role.SUPERVISOR or any(
+        role == Role.SUPERVISOR for _t, role in memberships
     )
     visible = Q(team_id__in=team_ids)
     if supervises:
@@ -49,12 +52,16 @@ def case_list(
     case_type: str | None = None,
     priority: str | None = None,
     owner: str | None = None,
+    sla_state: str | None = None,
     before_id: int | None = None,
 ) -> QuerySet[Case]:
     """The cases `user` may see matching the filters, newest first (keyset: ids below `before_id`)."""
     cases = case_visible(user=user).select_related("item", "process", "team", "owner")
     if status:
-        cases = cases.filter(status__in=status.split(","))
+        statuses = status.split(",")
+        cases = cases.filter(status__in=statuses)
+        if set(statuses) <= set(OPEN):  # says it in the form SQLite's partial indexes match
+            cases = open_only(cases)
     if team:
         cases = cases.filter(team__key=team)
     if process:
@@ -67,9 +74,29 @@ def case_list(
         cases = cases.filter(priority=priority)
     if owner:
         cases = cases.filter(owner__username=owner)
+    if sla_state:
+        cases = cases.filter(sla_state__in=sla_state.split(","))
     if before_id is not None:
         cases = cases.filter(pk__lt=before_id)
     return cases.order_by("-pk")
+
+
+#: What a list row shows of the related rows; their other columns (an item's attributes and
+#: timestamps, a user's password hash ...) are not read, which halves the cost of a page.
+LIST_RELATED_FIELDS = (
+    "item__external_id",
+    "process__key",
+    "team__key",
+    "owner__username",
+    "owner__first_name",
+)
+
+
+def case_rows(cases: QuerySet[Case], *, limit: int) -> list[Case]:
+    """The first `limit` cases of a `case_list` query, for a list page: every case column, and
+    only the related columns a list shows."""
+    own = [field.name for field in Case._meta.concrete_fields]
+    return list(cases.only(*own, *LIST_RELATED_FIELDS)[:limit])
 
 
 def case_get(*, user: AnyUser, case_id: int) -> Case:

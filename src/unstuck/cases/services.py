@@ -12,13 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from unstuck.accounts.models import Membership, Role, Team
-from unstuck.accounts.selectors import user_role
+from unstuck.accounts.selectors import user_label, user_role
 from unstuck.accounts.services import team_ensure
-from unstuck.cases.assignment import owner_pick
+from unstuck.cases.assignment import Assigner
 from unstuck.cases.lifecycle import FINISHED, CaseStatus, CaseType, Priority, transition_allowed
-from unstuck.cases.models import Case, TimelineEntry
-from unstuck.cases.priority import active_impact_rules, impact_for, priority_for, urgency_for
-from unstuck.cases.timeline import timeline_append
+from unstuck.cases.models import Case, TeamRouting, TimelineEntry, TypeTeam
+from unstuck.cases.priority import PriorityConfig, impact_for, priority_config_load
+from unstuck.cases.sla import sla_case_changed
+from unstuck.cases.timeline import timeline_append, timeline_entry_next
 from unstuck.core.errors import DomainError
 from unstuck.tracking.models import Item
 
@@ -36,7 +37,7 @@ def case_lock(case_id: int) -> Case:
     return case
 
 
-def case_insert(
+def case_new(
     *,
     case_type: str,
     title: str,
@@ -48,54 +49,114 @@ def case_insert(
     at: datetime,
     impact: str | None = None,
     priority: str | None = None,
+    config: PriorityConfig | None = None,
+    step: str | None = None,
 ) -> Case:
-    """Insert a new case with its number and priority (the caller writes the `opened` entry)."""
+    """A new case with its priority, unsaved (the routing batch inserts many at once). Its step is
+    `step` (a stall's), else the item's current step."""
+    config = config or priority_config_load()
     if impact is None:
         impact = impact_for(
-            attrs=item.attrs if item is not None else None, process_id=process_id, rules=active_impact_rules()
+            attrs=item.attrs if item is not None else None, process_id=process_id, rules=config.impact_rules
         )
-    urgency = urgency_for(case_type)
-    case = Case.objects.create(
+    urgency = config.urgency.get(case_type, "medium")
+    return Case(
         type=case_type,
         status=CaseStatus.NEW,
-        priority=priority or priority_for(impact=impact, urgency=urgency),
+        priority=priority or config.matrix[(impact, urgency)],
         impact=impact,
         urgency=urgency,
         origin=origin,
         item=item,
         process_id=process_id,
         rule=rule,
+        step=step if step is not None else (item.current_step if item is not None else ""),
         team=team,
         title=title[:300],
         opened_at=at,
     )
-    # The number comes from the id, so it is unique without a counter row every writer would queue on.
-    case.number = f"C-{case.pk:06d}"
+
+
+def case_number(case_id: int) -> str:
+    """The number people use for a case. It comes from the id, so it is unique without a counter
+    row every writer would queue on."""
+    return f"C-{case_id:06d}"
+
+
+def case_insert(**fields: Any) -> Case:
+    """Insert a new case (fields as for `case_new`) with its number; the caller writes the `opened`
+    entry."""
+    case = case_new(**fields)
+    case.save(force_insert=True)
+    case.number = case_number(case.pk)
     Case.objects.filter(pk=case.pk).update(number=case.number)
     return case
 
 
-def case_auto_assign(
-    *, case: Case, actor: User | None, actor_label: str = "", at: datetime | None = None
-) -> None:
-    """Give the locked `case` to its team's next agent (if any) and say so on the timeline."""
+def team_for_type(case_type: str) -> Team | None:
+    """The team configured for cases of `case_type` (admin: teams for case types), if any."""
+    mapping = TypeTeam.objects.select_related("team").filter(case_type=case_type).first()
+    return mapping.team if mapping is not None else None
+
+
+def case_assignment_entry(
+    *, case: Case, assigner: Assigner, actor: User | None, actor_label: str = "", at: datetime | None = None
+) -> TimelineEntry | None:
+    """Pick the owner of the locked `case` (set on it in memory) and build, unsaved, the timeline
+    entry saying who got it and why (agents skipped as away, skills needed, a deputy standing in),
+    or why nobody could. None when the case has no team or the team does not assign."""
     if case.team is None:
-        return
-    owner = owner_pick(case.team)
+        return None
+    pick = assigner.pick(case.team, case_type=case.type, process_id=case.process_id)
+    owner = pick.owner
     if owner is None:
-        return
+        if not pick.skipped:
+            return None
+        return timeline_entry_next(  # nobody could take it: say why rather than stay silent
+            case=case,
+            kind=Kind.NOTE,
+            actor=actor,
+            actor_label=actor_label,
+            at=at,
+            data={"unassigned": True, **pick.data()},
+            message=_("Not assigned: every agent of the team is away and none has a deputy in the team.")
+            + " "
+            + pick.explanation(),
+        )
     case.owner = owner
-    Case.objects.filter(pk=case.pk).update(owner=owner)
-    strategy = case.team.routing.get_strategy_display()
-    timeline_append(
+    message = _("Assigned to %(owner)s automatically (%(strategy)s).") % {
+        "owner": user_label(owner),
+        "strategy": TeamRouting.Strategy(pick.strategy).label,
+    }
+    why = pick.explanation()
+    return timeline_entry_next(
         case=case,
         kind=Kind.ASSIGNED,
         actor=actor,
         actor_label=actor_label,
         at=at,
-        data={"owner": owner.get_username(), "auto": True},
-        message=_("Assigned to %(owner)s automatically (%(strategy)s).")
-        % {"owner": owner.get_username(), "strategy": strategy},
+        data={"owner": owner.get_username(), "auto": True, **pick.data()},
+        message=f"{message} {why}" if why else message,
+    )
+
+
+def case_auto_assign(
+    *,
+    case: Case,
+    actor: User | None,
+    actor_label: str = "",
+    at: datetime | None = None,
+    assigner: Assigner | None = None,
+) -> None:
+    """Give the locked `case` to its team's next available agent (if any) and say so on the timeline."""
+    assigner = assigner or Assigner(at=at)
+    entry = case_assignment_entry(case=case, assigner=assigner, actor=actor, actor_label=actor_label, at=at)
+    assigner.flush()
+    if entry is None:
+        return
+    entry.save(force_insert=True)
+    Case.objects.filter(pk=case.pk).update(
+        owner=case.owner, timeline_seq=case.timeline_seq, timeline_head=case.timeline_head
     )
 
 
@@ -137,7 +198,7 @@ def case_create(
         process_id = Process.objects.filter(key=process_key).values_list("pk", flat=True).first()
         if process_id is None:
             raise DomainError("unknown_process", f"No process {process_key!r}.", 404)
-    team = team_ensure(key=team_key) if team_key else None
+    team = team_ensure(key=team_key) if team_key else team_for_type(case_type)
     now = timezone.now()
     case = case_insert(
         case_type=case_type,
@@ -150,7 +211,7 @@ def case_create(
         at=now,
         priority=priority,
     )
-    data: dict[str, Any] = {"type": case_type, "priority": case.priority, "team": team_key or ""}
+    data: dict[str, Any] = {"type": case_type, "priority": case.priority, "team": team.key if team else ""}
     if note:
         data["note"] = note
     timeline_append(
@@ -162,6 +223,10 @@ def case_create(
         message=_("Opened by hand: %(title)s") % {"title": case.title},
     )
     case_auto_assign(case=case, actor=actor, at=now)
+    sla_case_changed(case=case, at=now)
+    from unstuck.casework.services import checklist_for_new_case  # casework imports cases
+
+    checklist_for_new_case(case=case)
     return case
 
 
@@ -177,6 +242,7 @@ def case_assign(*, case_id: int, actor: User, owner_username: str | None = None)
         case_auto_assign(case=case, actor=actor)
         if case.owner is None:
             raise DomainError("no_agent", "The case's team has no active agent to assign it to.", status=409)
+        sla_case_changed(case=case, human=True)
         return case
     owner = get_user_model().objects.filter(username=owner_username, is_active=True).first()
     if owner is None:
@@ -195,6 +261,7 @@ def case_assign(*, case_id: int, actor: User, owner_username: str | None = None)
         data={"owner": owner_username, "previous": previous, "auto": False},
         message=_("Assigned to %(owner)s.") % {"owner": owner_username},
     )
+    sla_case_changed(case=case, human=True)
     return case
 
 
@@ -220,7 +287,10 @@ def case_status_set(
     elif previous in FINISHED:  # reopened
         case.resolved_at = case.closed_at = None
     case.save(update_fields=["status", "resolved_at", "closed_at"])
-    message = _("Status %(previous)s → %(status)s.") % {"previous": previous, "status": status}
+    message = _("Status %(previous)s → %(status)s.") % {
+        "previous": CaseStatus(previous).label,
+        "status": CaseStatus(status).label,
+    }
     if reason:
         message = f"{message} {reason}"
     timeline_append(
@@ -232,6 +302,8 @@ def case_status_set(
         data={"from": previous, "to": status, "reason": reason, **data},
         message=message,
     )
+    # A person's status change is a human action the customer sees (e.g. on the status page).
+    sla_case_changed(case=case, at=now, human=actor is not None, customer_update=actor is not None)
 
 
 @transaction.atomic
@@ -243,14 +315,22 @@ def case_status_change(*, case_id: int, actor: User, status: str, reason: str = 
         raise DomainError("reason_required", "Say why the case is reopened.")
     kind = Kind.REOPENED if reopening else Kind.STATUS_CHANGED
     case_status_set(case=case, status=status, actor=actor, reason=reason.strip(), kind=kind)
+    if status == CaseStatus.RESOLVED:  # an incident's parent resolves its children
+        from unstuck.casework.services import incident_children_resolve
+
+        incident_children_resolve(parent=case, actor=actor, reason=reason.strip())
     return case
 
 
 @transaction.atomic
-def case_note_add(*, case_id: int, actor: User, text: str) -> TimelineEntry:
-    """Add a free-text note to a case's timeline."""
+def case_note_add(*, case_id: int, actor: User, text: str, customer_update: bool = False) -> TimelineEntry:
+    """Add a free-text note to a case's timeline; `customer_update`: it records an update given to
+    the customer (a call, a message sent elsewhere), which restarts the next-update SLA clock."""
     text = text.strip()
     if not text:
         raise DomainError("empty_note", "A note needs some text.")
     case = case_lock(case_id)
-    return timeline_append(case=case, kind=Kind.NOTE, actor=actor, data={}, message=text[:10_000])
+    data = {"customer_update": True} if customer_update else {}
+    entry = timeline_append(case=case, kind=Kind.NOTE, actor=actor, data=data, message=text[:10_000])
+    sla_case_changed(case=case, at=entry.at, human=True, customer_update=customer_update)
+    return entry

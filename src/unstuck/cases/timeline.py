@@ -56,7 +56,7 @@ def entry_hash(
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
 
-def timeline_append(
+def timeline_entry_next(
     *,
     case: Case,
     kind: str,
@@ -66,7 +66,11 @@ def timeline_append(
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> TimelineEntry:
-    """Add the next entry to `case`'s chain. The caller holds the case row locked, in a transaction."""
+    """The next entry of `case`'s chain, unsaved; moves the case's head (in memory only).
+
+    For writers that store many entries at once (the routing batch): they save the entries and the
+    cases' heads in bulk, inside the transaction that holds the cases locked.
+    """
     at = at or timezone.now()
     data = data or {}
     label = actor_label or (actor.get_username() if actor is not None else "system")
@@ -82,7 +86,7 @@ def timeline_append(
         data=data,
         message=message,
     )
-    entry = TimelineEntry.objects.create(
+    entry = TimelineEntry(
         case=case,
         seq=seq,
         at=at,
@@ -95,7 +99,25 @@ def timeline_append(
         hash=digest,
     )
     case.timeline_seq, case.timeline_head = seq, digest
-    Case.objects.filter(pk=case.pk).update(timeline_seq=seq, timeline_head=digest)
+    return entry
+
+
+def timeline_append(
+    *,
+    case: Case,
+    kind: str,
+    message: str,
+    actor: User | None = None,
+    actor_label: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> TimelineEntry:
+    """Add the next entry to `case`'s chain. The caller holds the case row locked, in a transaction."""
+    entry = timeline_entry_next(
+        case=case, kind=kind, message=message, actor=actor, actor_label=actor_label, data=data, at=at
+    )
+    entry.save(force_insert=True)
+    Case.objects.filter(pk=case.pk).update(timeline_seq=case.timeline_seq, timeline_head=case.timeline_head)
     return entry
 
 

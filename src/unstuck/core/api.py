@@ -29,6 +29,11 @@ ROUTERS: list[tuple[str, str]] = [
     ("/", "unstuck.tracking.api"),
     ("/", "unstuck.stalls.api"),
     ("/", "unstuck.cases.api"),
+    ("/", "unstuck.casework.api"),
+    ("/", "unstuck.messaging.api"),
+    ("/", "unstuck.portal.api"),
+    ("/", "unstuck.insights.api"),
+    ("/", "unstuck.insights.api_ml"),
 ]
 
 

@@ -21,6 +21,20 @@ JOBS: tuple[str, ...] = (
     "unstuck.stalls.tasks.stall_deadlines_job",
     "unstuck.cases.tasks.cases_route_stalls_job",
     "unstuck.cases.tasks.cases_resolve_recovered_job",
+    "unstuck.cases.tasks.sla_timers_job",
+    "unstuck.cases.tasks.cases_reassign_absent_job",
+    "unstuck.messaging.tasks.outbox_deliver_job",
+    "unstuck.messaging.tasks.imap_poll_job",
+    "unstuck.portal.tasks.follow_ups_start_job",
+    "unstuck.portal.tasks.proactive_updates_job",
+    "unstuck.portal.tasks.confirmation_reminders_job",
+    "unstuck.portal.tasks.survey_invitations_job",
+    "unstuck.insights.tasks.early_warning_job",
+    "unstuck.insights.tasks.prediction_retrain_job",
+    "unstuck.insights.tasks.prediction_score_job",
+    "unstuck.insights.tasks.qa_sampling_job",
+    "unstuck.insights.tasks.recurring_causes_job",
+    "unstuck.insights.tasks.brief_mail_job",
 )
 
 

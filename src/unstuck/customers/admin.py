@@ -5,5 +5,14 @@ from unstuck.customers.models import Customer
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["external_id", "name", "email", "phone", "channel", "updated_at"]
+    list_display = [
+        "external_id",
+        "name",
+        "email",
+        "phone",
+        "channel",
+        "fallback_channel",
+        "language",
+        "updated_at",
+    ]
     search_fields = ["external_id", "name", "email", "phone"]

@@ -231,3 +231,11 @@ CAUSES: dict[str, Cause] = {
         ),
     )
 }
+
+#: What an owner writes when the item carried no cause of its own.
+FOLLOW_UP_NOTES: tuple[str, ...] = (
+    "已查看订单轨迹，正在与相关部门核实原因",
+    "已电话联系客户说明情况，约定今天内回复",
+    "系统记录不完整，已请上游补录",
+    "已催办责任岗位，等待反馈",
+)

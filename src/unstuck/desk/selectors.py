@@ -1,4 +1,4 @@
-"""Reads for the desk: the stalls board, an item's story and a user's language.
+"""Reads for the desk: the stalls board, an item's story, saved queue views and a user's language.
 
 The stall and item queries go through their apps' permission-aware selectors and only narrow them.
 """
@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q
 
-from unstuck.accounts.models import Profile, Team
+from unstuck.accounts.models import Membership, Profile, Team
 from unstuck.core.keyset import cursor_decode, cursor_encode
 from unstuck.desk.display import RULE_ORDER
 from unstuck.desk.filters import StallFilter
+from unstuck.desk.models import SavedView
 from unstuck.processes.models import Process, Step
 from unstuck.stalls.models import Stall
 from unstuck.stalls.selectors import stall_list_visible
@@ -283,3 +284,15 @@ def user_language(user: AbstractBaseUser | AnonymousUser) -> str:
         return ""
     profile: Profile | None = getattr(user, "profile", None)
     return str(profile.language or "") if profile is not None else ""
+
+
+def saved_view_list(*, user: AbstractBaseUser | AnonymousUser) -> list[SavedView]:
+    """The saved queue views `user` may use: their own and those shared with one of their teams."""
+    if not user.is_authenticated:
+        return []
+    teams = Membership.objects.filter(user_id=user.pk).values("team_id")
+    return list(
+        SavedView.objects.filter(Q(owner_id=user.pk) | Q(team_id__in=teams))
+        .select_related("team", "owner")
+        .order_by("name", "id")
+    )

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from unstuck.insights.dfg import LogInsights, log_mine
-from unstuck.insights.xes_scan import Irregular, scan_events
+from unstuck.insights.dfg import LogInsights, log_mine, log_mine_traces
+from unstuck.insights.xes_scan import Irregular, scan_traces
 from unstuck.tracking.readers.common import (
     ColumnMap,
     ImportFileError,
@@ -61,8 +61,8 @@ def log_analyze(
     zone = zone_from_name(timezone)
     if path.is_file() and detect_format(path) == "xes":
         try:
-            return log_mine(
-                scan_events(
+            return log_mine_traces(
+                scan_traces(
                     path,
                     item_key=columns.item or "concept:name",
                     step_key=columns.step or "concept:name",

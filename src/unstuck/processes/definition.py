@@ -34,6 +34,8 @@ class ConfirmationDefinition:
     within: Duration | None = None
     remind_after: tuple[Duration, ...] = ()
     asked_by: str | None = None
+    # The step a confirmation moves the item to; None: the step listed after this one.
+    then: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,7 @@ def _key(node: yaml.Node | None, path: str, parent_line: int | None) -> str:
 
 def _confirmation(node: yaml.Node, path: str) -> ConfirmationDefinition:
     mapping = _Mapping(node, path)
-    mapping.reject_unknown({"by", "within", "remind_after", "asked_by"})
+    mapping.reject_unknown({"by", "within", "remind_after", "asked_by", "then"})
     by = _text(mapping.get("by"), mapping.sub("by"), required=True, parent_line=_line(node))
     assert by is not None
     remind_node = mapping.get("remind_after")
@@ -176,6 +178,7 @@ def _confirmation(node: yaml.Node, path: str) -> ConfirmationDefinition:
         within=_duration(mapping.get("within"), mapping.sub("within")),
         remind_after=tuple(reminders),
         asked_by=_text(mapping.get("asked_by"), mapping.sub("asked_by"), required=False),
+        then=_text(mapping.get("then"), mapping.sub("then"), required=False),
     )
 
 
@@ -254,6 +257,15 @@ def parse_process_definition(source: str) -> ProcessDefinition:
             value = _text(item, f"terminal[{index}]", required=True)
             assert value is not None
             terminal.append(value)
+    known_steps = set(seen) | set(terminal)
+    for step_node, step in zip(steps_node.value, steps, strict=True):
+        then = step.confirmation.then if step.confirmation else None
+        if then is not None and then not in known_steps:
+            raise ProcessDefinitionError(
+                f"steps[{seen[step.key]}].confirmation.then",
+                _line(step_node),
+                f"{then!r} is not a step of this process (nor a terminal step)",
+            )
     description = _text(top.get("description"), "description", required=False) or ""
     return ProcessDefinition(
         key=key,

@@ -44,3 +44,11 @@ def spec_for_version(version_id: int) -> ProcessSpec:
 
     version = ProcessVersion.objects.only("id", "process_id", "source").get(pk=version_id)
     return spec_from_definition(version.process_id, version.pk, parse_process_definition(version.source))
+
+
+def step_name(version_id: int | None, step: str) -> str:
+    """The step's display name in its process version (the key when the version does not list it)."""
+    if version_id is None:
+        return step
+    definition = spec_for_version(version_id).steps.get(step)
+    return definition.name if definition is not None and definition.name else step

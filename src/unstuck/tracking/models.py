@@ -49,6 +49,8 @@ class Item(models.Model):
                 fields=["next_deadline"], name="item_due_idx", condition=Q(next_deadline__isnull=False)
             ),
             models.Index(fields=["process", "current_step"], name="item_step_idx"),
+            # Items started in a day (the brief's intake), an index range at millions of items.
+            models.Index(fields=["started_at"], name="item_started_idx"),
         ]
 
     def __str__(self) -> str:

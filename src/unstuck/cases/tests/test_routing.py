@@ -55,13 +55,15 @@ def test_a_second_stall_of_the_same_item_and_rule_joins_the_open_case() -> None:
     assert case.status == "new", "still stuck, in another step: the case stays open"
     assert kinds(case) == ["opened", "stall_added"]
     assert case.case_stalls.count() == 2
+    assert case.step == "working", "the case is about the step it is stuck in now"
     push(event("A", "done", 400))
     worker_pass(401)
     case.refresh_from_db()
     assert case.status == "resolved" and case.resolved_at is not None
     last = case.timeline.order_by("-seq").first()
     assert last is not None and last.kind == "resolved_auto"
-    assert "moved on to done" in last.message and last.actor_label == "worker"
+    # In the default language, with the step's name (the test process names its steps by their keys).
+    assert "跟踪项已恢复：已进入“done”" in last.message and last.actor_label == "worker"
 
 
 def test_a_different_rule_opens_another_case() -> None:
@@ -146,3 +148,56 @@ def test_the_database_refuses_a_second_open_case_for_an_item_and_rule() -> None:
     Case.objects.create(
         item=case.item, opened_at=case.opened_at, **duplicate
     )  # a finished one does not count
+
+
+def test_a_batch_of_new_cases_gets_the_clocks_timers_and_checklists_of_the_one_by_one_path() -> None:
+    """The routing batch starts SLA clocks and lays out checklists for all its cases in a few
+    statements; what it writes must be what `sla_case_changed` and the checklist hook write."""
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from unstuck.cases.models import SlaClock, SlaTimer
+    from unstuck.cases.sla import sla_case_changed
+    from unstuck.casework.models import CasePlaybook, ChecklistItem
+    from unstuck.casework.services import checklist_for_new_case
+
+    def written(case: Case) -> tuple[object, ...]:
+        case.refresh_from_db()
+        clocks = SlaClock.objects.filter(case=case).order_by("target")
+        timers = SlaTimer.objects.filter(case=case).order_by("clock__target", "key")
+        checklist = ChecklistItem.objects.filter(case=case).order_by("position")
+        return (
+            case.sla_due_at,
+            case.sla_state,
+            [
+                (c.target, c.policy_id, c.budget_seconds, c.started_at, c.due_at, c.calendar_key)
+                for c in clocks
+            ],
+            [
+                (t.clock.target, t.kind, t.key, t.fraction, t.level_id, t.offset_seconds, t.due_at)
+                for t in timers
+            ],
+            [(i.name_zh, i.role, i.due_at, i.playbook_id) for i in checklist],
+            list(CasePlaybook.objects.filter(case=case).values_list("playbook_id", "applied_at")),
+        )
+
+    load_simple_process(promise="30m")
+    person("xiaoli", "agent", "intake")
+    with time_machine.travel(datetime(2026, 9, 30, 10, 0, tzinfo=UTC), tick=False):
+        push(event("A", "failed", 0), event("B", "waiting", 0), event("C", "new", 0))
+        worker_pass(200)
+        cases = list(Case.objects.order_by("pk"))
+        assert len(cases) >= 3
+        batch = {case.pk: written(case) for case in cases}
+        assert all(row[2] and row[4] for row in batch.values()), "clocks and checklists were written"
+        for case in cases:  # now the one-by-one path, from nothing, for the same cases
+            SlaTimer.objects.filter(case=case).delete()
+            SlaClock.objects.filter(case=case).delete()
+            ChecklistItem.objects.filter(case=case).delete()
+            CasePlaybook.objects.filter(case=case).delete()
+            Case.objects.filter(pk=case.pk).update(sla_due_at=None, sla_state="")
+            case.refresh_from_db()
+            sla_case_changed(case=case, at=case.opened_at)
+            checklist_for_new_case(case=case)
+            assert written(case) == batch[case.pk]

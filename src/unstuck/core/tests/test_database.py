@@ -66,3 +66,27 @@ def test_backup_refuses_a_missing_directory(tmp_path: Path) -> None:
     with pytest.raises(BackupError) as error:
         database_backup(path=tmp_path / "no" / "such" / "dir" / "b")
     assert error.value.code == "backup_dir_missing"
+
+
+@pytest.mark.django_db
+def test_a_migrate_that_applied_something_refreshes_the_planner_statistics() -> None:
+    from django.core.management.sql import emit_post_migrate_signal
+
+    for key in ("a", "b", "c"):
+        TeamFactory(key=f"stats-{key}")
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("ANALYZE django_migrations")  # makes sure sqlite_stat1 exists
+            cursor.execute("DELETE FROM sqlite_stat1")
+            query = "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'accounts_team'"
+        else:
+            query = "SELECT reltuples FROM pg_class WHERE relname = 'accounts_team'"
+        cursor.execute(query)
+        before = cursor.fetchone()[0]
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default", plan=[])
+        cursor.execute(query)
+        assert cursor.fetchone()[0] == before, "nothing applied: no ANALYZE"
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default", plan=[(object(), False)])
+        cursor.execute(query)
+        after = cursor.fetchone()[0]
+    assert after != before and after > 0

@@ -174,3 +174,44 @@ def load_scenes() -> None:
 
 #: A fixed moment for tests that need one (not "now").
 T_REF = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+
+
+def route_cases() -> int:
+    """What the worker's case jobs do: open a case for every new stall (and resolve recovered ones)."""
+    from unstuck.cases.routing import cases_resolve_recovered, cases_route_stalls
+
+    total = 0
+    while done := cases_route_stalls(batch=500).stalls:
+        total += done
+    while cases_resolve_recovered(batch=500):
+        pass
+    return total
+
+
+def stalled_cases(
+    count: int, *, step: str = "picking", hours_ago: float = 5, prefix: str = "SO"
+) -> list[Any]:
+    """`count` items stalled in `step` and the cases the worker opened for them, oldest id first."""
+    from unstuck.cases.models import Case
+
+    stall_items(count, step=step, hours_ago=hours_ago, prefix=prefix)
+    route_cases()
+    return list(Case.objects.filter(item__external_id__startswith=prefix).order_by("id"))
+
+
+def sla(case: Any, *, due_in: timedelta | None, state: str = "ok") -> None:
+    """Stand in for the SLA engineer's service (contract #1): set the case's denormalised SLA fields."""
+    from unstuck.cases.models import Case
+
+    due = timezone.now() + due_in if due_in is not None else None
+    Case.objects.filter(pk=case.pk).update(sla_due_at=due, sla_state=state)
+
+
+def signed_in(username: str, role: str, *, team: str = "warehouse") -> Any:
+    """A test Client signed in as a new user `username` with `role` in `team`."""
+    from django.test import Client
+
+    make_user(username, role=role, team=team)
+    client = Client()
+    assert client.login(username=username, password=PASSWORD)
+    return client

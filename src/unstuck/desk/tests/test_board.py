@@ -142,7 +142,7 @@ def test_the_board_costs_the_same_queries_for_3_or_50_stalls(processes):
         page = client.get("/").content.decode()
     assert "50 个未解决卡点" in page and page.count('<tr id="stall-') == 50
     assert len(few) == len(many), [q["sql"] for q in many.captured_queries]
-    assert len(many) <= 10
+    assert len(many) <= 11  # 10 + the navigation's role check (live wall for team supervisors)
 
 
 def test_keyset_pages_walk_every_open_stall_once_newest_first(processes):

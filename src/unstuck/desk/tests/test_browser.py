@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
+from unstuck.desk.tests.conftest import CHROMIUM
 from unstuck.desk.tests.factories import (
     PASSWORD,
     load_processes,
@@ -22,39 +21,16 @@ from unstuck.desk.tests.factories import (
 )
 from unstuck.tracking.services import event_ingest_batch
 
-CHROMIUM = Path("/usr/bin/chromium")
 #: Where the screenshots go: the README shows them. UNSTUCK_SCREENSHOT_DIR sends them elsewhere.
 SCREENSHOTS = Path(
     os.environ.get("UNSTUCK_SCREENSHOT_DIR") or Path(__file__).resolve().parents[4] / "docs" / "screenshots"
 )
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)"),
 ]
-
-
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright wheel")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-        # While Playwright's loop runs, asgiref keeps this thread's database connection apart from the
-        # one used outside it; close it here, or PostgreSQL refuses to drop the test database later.
-        connections.close_all()
 
 
 def _zh_page(browser: Any) -> Any:

@@ -12,6 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from unstuck.insights.tests.log_factories import english  # noqa: F401 (a fixture)
+
 HELPDESK = Path(__file__).resolve().parents[4].parent / "shared" / "data" / "helpdesk"
 needs_helpdesk = pytest.mark.skipif(
     not (HELPDESK / "helpdesk.xes.gz").is_file(), reason=f"Helpdesk log not found in {HELPDESK}"
@@ -24,6 +26,9 @@ o2,下单,2024-03-05T09:00:00+08:00,a
 o1,签收,2024-03-06T10:00:00+08:00,c
 o2,发货,2024-03-05T09:30:00+08:00,b
 """
+
+
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def analyze(*args: str) -> str:

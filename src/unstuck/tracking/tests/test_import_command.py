@@ -16,6 +16,16 @@ from unstuck.tracking.models import Event, Item
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the English wording (the Chinese is checked by core's translation test)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 HELPDESK_DIR = Path(__file__).resolve().parents[4].parent / "shared" / "data" / "helpdesk"
 
 PROCESS = """\

@@ -22,6 +22,16 @@ from unstuck.tracking.readers import (
 from unstuck.tracking.readers.common import zone_from_name
 from unstuck.tracking.readers.keys import RepeatKeys
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the English wording (the Chinese is checked by core's translation test)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 

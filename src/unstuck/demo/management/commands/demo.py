@@ -13,6 +13,8 @@ import logging
 import random
 import signal
 import threading
+import time
+from datetime import datetime
 from types import FrameType
 from typing import Any
 
@@ -96,7 +98,14 @@ class Command(BaseCommand):
         previous = signal.signal(signal.SIGTERM, interrupt)
         try:
             self.say(f"生成演示数据 / seeding {weeks} weeks of demo history ...")
-            result = demo_seed_pending(now=timezone.now(), weeks=weeks, seed=seed)
+            started = time.perf_counter()
+
+            def progress(share: float, moment: datetime) -> None:
+                local = timezone.localtime(moment).strftime("%m-%d %H:%M")
+                elapsed = time.perf_counter() - started
+                self.say(f"  {share:4.0%}  模拟时间 / simulated {local}  ({elapsed:.0f} s)")
+
+            result = demo_seed_pending(now=timezone.now(), weeks=weeks, seed=seed, progress=progress)
         finally:
             signal.signal(signal.SIGTERM, previous)
         if result is None:

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.translation import gettext as _
 
 from unstuck.insights.dfg import LogInsights
+from unstuck.insights.durations import duration_text
 from unstuck.insights.log_file import log_analyze
 from unstuck.tracking.readers.arguments import add_column_arguments, columns_from_options
 from unstuck.tracking.readers.common import ImportFileError
@@ -17,45 +17,34 @@ from unstuck.tracking.readers.common import ImportFileError
 SHOWN = 10
 
 
-def _duration(seconds: float | None) -> str:
-    """Seconds as the largest sensible unit: 45s, 12.5min, 3.2h, 4.1d."""
-    if seconds is None:
-        return "-"
-    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
-        if abs(seconds) >= size:
-            return f"{seconds / size:.1f}{unit}"
-    return f"{seconds:.0f}s"
+_duration = duration_text
 
 
 def render_text(insights: LogInsights) -> str:
-    """A short bilingual summary: where the time goes (edges by total time) and the slowest steps."""
+    """A short bilingual summary: where the time goes (edges by total time) and the slowest steps.
+
+    Bilingual by design (it runs offline, often outside any user's language setting), so its
+    headings are not passed through gettext.
+    """
     lines = [
-        _(
-            "案例 cases: %(cases)d, 事件 events: %(events)d, 活动 activities: %(acts)d,"
-            " 变体 variants: %(vars)d"
-        )
-        % {
-            "cases": insights.cases,
-            "events": insights.events,
-            "acts": len(insights.activities),
-            "vars": insights.variant_total,
-        },
+        f"案例 cases: {insights.cases}, 事件 events: {insights.events}, "
+        f"活动 activities: {len(insights.activities)}, 变体 variants: {insights.variant_total}",
         "",
-        _("耗时最多的环节 Edges by total time (count, mean, median):"),
+        "耗时最多的环节 Edges by total time (count, mean, median):",
     ]
     for edge in insights.edges[:SHOWN]:
         lines.append(
             f"  {edge.source} -> {edge.target}: {_duration(edge.total_seconds)}"
             f"  ({edge.count}, {_duration(edge.mean_seconds)}, {_duration(edge.median_seconds)})"
         )
-    lines += ["", _("停留最久的步骤 Slowest steps by mean sojourn (events, mean, median, p90):")]
+    lines += ["", "停留最久的步骤 Slowest steps by mean sojourn (events, mean, median, p90):"]
     for step in insights.steps[:SHOWN]:
         if step.sojourn_count:
             lines.append(
                 f"  {step.activity}: {step.count}, {_duration(step.sojourn_mean_seconds)},"
                 f" {_duration(step.sojourn_median_seconds)}, {_duration(step.sojourn_p90_seconds)}"
             )
-    lines += ["", _("常见变体 Top variants (cases, mean duration):")]
+    lines += ["", "常见变体 Top variants (cases, mean duration):"]
     for variant in insights.variants[:5]:
         path = " > ".join(variant.activities)
         lines.append(f"  {variant.count} × {_duration(variant.mean_duration_seconds)}: {path}")

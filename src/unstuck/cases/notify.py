@@ -1,0 +1,98 @@
+"""Telling people about a case: one function for every notification the cases app sends.
+
+The timeline entry is always written (it is the in-app record). Messages go through the
+communication capability's outbox (`unstuck.messaging.services.message_enqueue`, contract #4) when
+that app is installed: it is imported inside the function, only if it exists, so this works before
+and after it lands.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from unstuck.cases.models import Case, TimelineEntry
+from unstuck.cases.timeline import timeline_append
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+MESSAGING_APP = "unstuck.messaging"
+
+
+def case_link(case: Case) -> str:
+    """The absolute address of the case's page on the desk (`desk:case`, contract #2)."""
+    try:
+        path = reverse("desk:case", kwargs={"case_id": case.pk})
+    except NoReverseMatch:  # the desk's case page is not mounted in this build: its agreed path
+        path = f"/cases/{case.pk}/"
+    return f"{settings.UNSTUCK_BASE_URL}{path}"
+
+
+def messaging_available() -> bool:
+    """True when the communication capability (the outbox) is installed."""
+    return importlib.util.find_spec(MESSAGING_APP) is not None
+
+
+def case_notify(
+    *,
+    case: Case,
+    users: list[User],
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    template_key: str,
+    actor_label: str = "worker",
+) -> TimelineEntry:
+    """Notify `users` about `case`: a timeline entry, and one outbox message each when messaging exists.
+
+    Runs inside the caller's transaction (the case row locked), so the messages are written with
+    the change that caused them; `dedupe_key` (plus the user) makes a repeat enqueue nothing.
+    """
+    recipients = list({user.pk: user for user in users if user.is_active}.values())
+    queued: list[str] = []
+    delivery = "timeline"
+    if recipients and messaging_available():
+        from unstuck.messaging.services import message_enqueue
+
+        delivery = "outbox"
+        context: dict[str, Any] = {
+            "case_number": case.number or "",
+            "case_title": case.title,
+            "case_link": case_link(case),
+            "reason": body,
+        }
+        for user in recipients:
+            message = message_enqueue(
+                template_key=template_key,
+                context={**context, "agent_name": user.get_full_name() or user.get_username()},
+                dedupe_key=f"{dedupe_key}:{user.pk}",
+                case=case,
+                user=user,
+            )
+            if message is not None:
+                queued.append(user.get_username())
+    names = [user.get_username() for user in recipients]
+    if names:
+        message_text = _("Notified %(users)s: %(subject)s") % {"users": ", ".join(names), "subject": subject}
+    else:
+        message_text = _("Nobody to notify: %(subject)s") % {"subject": subject}
+    return timeline_append(
+        case=case,
+        kind=TimelineEntry.Kind.NOTIFIED,
+        actor_label=actor_label,
+        data={
+            "users": names,
+            "subject": subject,
+            "body": body,
+            "template_key": template_key,
+            "dedupe_key": dedupe_key,
+            "delivery": delivery,
+            "queued": queued,
+        },
+        message=message_text,
+    )

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    """The customer's side: signed links, status page, one-click confirmation, surveys, updates."""
+
+    name = "unstuck.portal"
+    label = "portal"
+    verbose_name = _("Customer portal")
+    default_auto_field = "django.db.models.BigAutoField"
