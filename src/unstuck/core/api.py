@@ -34,6 +34,7 @@ ROUTERS: list[tuple[str, str]] = [
     ("/", "unstuck.portal.api"),
     ("/", "unstuck.insights.api"),
     ("/", "unstuck.insights.api_ml"),
+    ("/", "unstuck.insights.api_recurring"),
 ]
 
 

@@ -77,6 +77,9 @@ class Brief:
     proposals: list[work.ProposalRow]
     qa: list[work.QaAgentPicks]
     at_risk: list[work.RiskRow]
+    # Predictions are kept for the present only: a brief of an older period shows none rather
+    # than today's figures under its date.
+    at_risk_current: bool
     generated_at: datetime
 
     @property
@@ -88,6 +91,8 @@ def brief_build(*, first: date, days: int = 1, team: str | None = None) -> Brief
     """Compute the brief for `days` local days from `first`, for `team` or everybody."""
     period = period_for(first=first, days=days)
     start, end = period.start, period.end
+    now = datetime.now(ZoneInfo(settings.TIME_ZONE))
+    at_risk_current = end > now - timedelta(days=1)  # the latest day (or today) is in the period
     sla_rows, breaches = sections.sla(start=start, end=end, team=team)
     return Brief(
         period=period,
@@ -105,8 +110,9 @@ def brief_build(*, first: date, days: int = 1, team: str | None = None) -> Brief
         problems=work.recurring_problems(start=start, end=end, last_day=period.last, team=team),
         proposals=work.recurring_proposals(team=team),
         qa=work.qa_picks(day=period.last, team=team),
-        at_risk=work.items_at_risk(team=team),
-        generated_at=datetime.now(ZoneInfo(settings.TIME_ZONE)),
+        at_risk=work.items_at_risk(team=team) if at_risk_current else [],
+        at_risk_current=at_risk_current,
+        generated_at=now,
     )
 
 

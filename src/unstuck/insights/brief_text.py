@@ -114,6 +114,8 @@ def _work_lines(brief: Brief) -> list[str]:
         picks = "；".join(f"{pick.case} · {pick.reason_name}" for pick in agent.picks)
         lines.append(f"  {agent.name} ({agent.team}): {picks}")
     lines += ["", "可能违约的跟踪项（违约概率，预计剩余小时）:"]
+    if not brief.at_risk_current:
+        lines.append("  预测只保留当前结果：请看最近一天的日报。")
     for risk in brief.at_risk:
         lines.append(
             f"  {risk.process}/{risk.item} @ {risk.step}{' ' + risk.case if risk.case else ''}:"

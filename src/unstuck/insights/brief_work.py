@@ -349,8 +349,18 @@ class ProposalRow:
     found_at: datetime
 
 
-def recurring_proposals(*, team: str | None) -> list[ProposalRow]:
-    """Open recurring-cause proposals (for a team: those with at least one of its cases)."""
+def proposals_of_teams(proposals: list[CauseProposal], teams: list[str] | None) -> list[CauseProposal]:
+    """Those of `proposals` with at least one case of `teams` (None: every team)."""
+    if teams is None or not proposals:
+        return proposals
+    ids = {case_id for proposal in proposals for case_id in proposal.case_ids}
+    mine = set(Case.objects.filter(pk__in=ids, team__key__in=teams).values_list("pk", flat=True))
+    return [p for p in proposals if mine.intersection(p.case_ids)]
+
+
+def recurring_proposals(*, team: str | None = None, teams: list[str] | None = None) -> list[ProposalRow]:
+    """The newest 50 open recurring-cause proposals; for `team` (or any of `teams`), those with at
+    least one of its cases."""
     from unstuck.desk.selectors import board_names
 
     proposals = list(
@@ -358,10 +368,7 @@ def recurring_proposals(*, team: str | None) -> list[ProposalRow]:
         .select_related("category", "process")
         .order_by("-found_at", "-pk")[:50]
     )
-    if team and proposals:
-        ids = {case_id for proposal in proposals for case_id in proposal.case_ids}
-        mine = set(Case.objects.filter(pk__in=ids, team__key=team).values_list("pk", flat=True))
-        proposals = [p for p in proposals if mine.intersection(p.case_ids)]
+    proposals = proposals_of_teams(proposals, [team] if team else teams)
     names = board_names() if proposals else None
     return [
         ProposalRow(

@@ -31,6 +31,8 @@ from unstuck.casework.models import CaseCause, ProblemCase, ProblemStatus
 from unstuck.casework.permissions import require_supervisor
 from unstuck.casework.services.problems import problem_case_link, problem_create
 from unstuck.core.errors import DomainError
+from unstuck.insights.brief import brief_teams_for
+from unstuck.insights.brief_work import proposals_of_teams
 from unstuck.insights.models_recurring import CauseProposal, CauseProposalStatus
 
 if TYPE_CHECKING:
@@ -175,11 +177,13 @@ def proposals_open() -> QuerySet[CauseProposal]:
     )
 
 
-def _proposal_locked(proposal_id: int) -> CauseProposal:
+def _proposal_locked(proposal_id: int, actor: User) -> CauseProposal:
+    """The proposal, locked, if `actor` may decide it: a supervisor only those with a case of a team
+    they supervise (another team's answers 404, as if it did not exist)."""
     proposal = (
         CauseProposal.objects.select_for_update().select_related("category").filter(pk=proposal_id).first()
     )
-    if proposal is None:
+    if proposal is None or not proposals_of_teams([proposal], brief_teams_for(user=actor)):
         raise DomainError("proposal_not_found", f"No recurring-cause proposal {proposal_id}.", status=404)
     if proposal.status != CauseProposalStatus.OPEN:
         raise DomainError(
@@ -203,7 +207,7 @@ def proposal_accept(*, proposal_id: int, actor: User) -> Problem:
     """Create the Problem (owned by `actor`, a supervisor) and link the proposal's cases to it;
     cases meanwhile linked to another open problem stay where they are."""
     require_supervisor(actor, "turn a recurring cause into a problem")
-    proposal = _proposal_locked(proposal_id)
+    proposal = _proposal_locked(proposal_id, actor)
     problem = problem_create(
         actor=actor,
         title=proposal_title(proposal),
@@ -240,7 +244,7 @@ def proposal_accept(*, proposal_id: int, actor: User) -> Problem:
 def proposal_dismiss(*, proposal_id: int, actor: User) -> CauseProposal:
     """Dismiss a proposal (supervisors); only cases opened after now count again for its signature."""
     require_supervisor(actor, "dismiss a recurring cause")
-    proposal = _proposal_locked(proposal_id)
+    proposal = _proposal_locked(proposal_id, actor)
     proposal.status = CauseProposalStatus.DISMISSED
     proposal.decided_by, proposal.decided_at = actor, timezone.now()
     proposal.save(update_fields=["status", "decided_by", "decided_at"])

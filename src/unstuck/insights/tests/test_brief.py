@@ -292,7 +292,13 @@ def test_items_at_risk_come_from_the_stored_predictions(demo_week, db):
             except DomainError:  # too few finished items in one week of this process
                 continue
             prediction_score_all(process=process, now=NOW)
-    rows = brief_as_json(brief_build(first=DAY))["at_risk"]
+        latest = brief_as_json(brief_build(first=NOW.date() - timedelta(days=1)))
+        older = brief_as_json(brief_build(first=DAY))  # three days before NOW
+        text = brief_text(brief_build(first=NOW.date() - timedelta(days=1)))
+    rows = latest["at_risk"]
+    assert latest["at_risk_current"] is True
+    # Predictions are not kept per day: an older brief shows none instead of today's under its date.
+    assert older["at_risk"] == [] and older["at_risk_current"] is False
     scored = sorted(
         (
             p
@@ -309,5 +315,4 @@ def test_items_at_risk_come_from_the_stored_predictions(demo_week, db):
     assert [r["expected_remaining_hours"] for r in rows] == [
         round(p.expected_remaining_seconds / 3600, 1) for p in scored
     ]
-    text = brief_text(brief_build(first=DAY))
     assert "可能违约的跟踪项" in text and scored[0].item.external_id in text

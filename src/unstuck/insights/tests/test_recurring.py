@@ -173,3 +173,44 @@ def test_two_workers_scanning_at_once_record_one_proposal():
         thread.join()
     assert errors == []
     assert sum(created) == 1 and CauseProposal.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_api_lists_and_decides_proposals_within_the_teams_one_supervises():
+    from unstuck.accounts.services import api_token_create
+
+    def client(user) -> Client:
+        return Client(HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=user)[1]}")
+
+    world, cases = _world_with_cases()
+    recurring_causes_scan(now=_now(cases), config=CONFIG)
+    proposal = CauseProposal.objects.get()
+    lead, sales_lead = client(world["lead"]), client(world["sales_lead"])
+    url = "/api/v1/insights/recurring-causes"
+
+    listed = lead.get(url).json()["items"]
+    assert [(p["id"], p["value"], p["cases"]) for p in listed] == [(proposal.pk, "广州仓", 5)]
+    assert client(world["auditor"]).get(url).json()["items"][0]["id"] == proposal.pk
+    assert sales_lead.get(url).json()["items"] == []  # none of its cases is the sales team's
+    refused = client(world["agent"]).get(url)
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+
+    # Another team's supervisor cannot decide it, an auditor may not write; neither changes anything.
+    assert sales_lead.post(f"{url}/{proposal.pk}/accept").status_code == 404
+    assert client(world["auditor"]).post(f"{url}/{proposal.pk}/dismiss").status_code == 403
+    assert lead.post(f"{url}/999999/accept").json()["code"] == "proposal_not_found"
+    assert CauseProposal.objects.get().status == "open" and not Problem.objects.exists()
+
+    accepted = lead.post(f"{url}/{proposal.pk}/accept")
+    problem = Problem.objects.get()
+    assert accepted.status_code == 200
+    assert accepted.json() == {
+        "id": proposal.pk,
+        "status": "accepted",
+        "problem_id": problem.pk,
+        "problem_number": problem.number,
+    }
+    assert problem.links.count() == 5
+    again = lead.post(f"{url}/{proposal.pk}/dismiss")
+    assert again.status_code == 409 and again.json()["code"] == "proposal_decided"
+    assert lead.get(url).json()["items"] == []
