@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Count
 
 from unstuck.accounts.models import Membership, Team
@@ -32,14 +33,6 @@ def snapshot():
     }
 
 
-def test_seeding_twice_changes_nothing(seeded):
-    assert seeded.accepted == seeded.events > 1000
-    before = snapshot()
-    again = demo_seed(now=NOW, weeks=1)
-    assert (again.accepted, again.duplicates, again.stalls) == (0, seeded.events, 0)
-    assert snapshot() == before
-
-
 @pytest.mark.django_db
 def test_the_history_is_the_same_for_the_same_seed_and_differs_for_another():
     def keys(seed):
@@ -47,56 +40,6 @@ def test_the_history_is_the_same_for_the_same_seed_and_differs_for_another():
 
     assert keys(7) == keys(7)
     assert keys(7) != keys(8)
-
-
-def test_after_a_worker_pass_every_rule_kind_has_open_stalls(seeded):
-    while deadlines_process_due(now=NOW).items:
-        pass
-    open_stalls = Stall.objects.filter(resolved_at__isnull=True)
-    assert set(open_stalls.values_list("rule", flat=True)) == RULES
-    per_process = dict(open_stalls.values_list("process__key").annotate(n=Count("id")))
-    assert set(per_process) >= {"order-delivery", "b-dispatch-confirmation", "account-closure"}
-    # Stalls of the past were recorded while they happened, and most have since recovered.
-    resolved = Stall.objects.filter(resolved_at__isnull=False)
-    assert resolved.count() > open_stalls.count()
-    assert set(resolved.values_list("rule", flat=True)) == RULES
-    assert all(s.detected_at - s.since < timedelta(minutes=25) for s in resolved)
-
-
-def test_yesterday_has_stalls_to_brief_on(seeded):
-    today = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
-    yesterday = Stall.objects.filter(since__gte=today - timedelta(days=1), since__lt=today)
-    assert yesterday.count() >= 10
-    assert yesterday.values("process").distinct().count() >= 2
-
-
-def test_stuck_items_carry_a_named_cause(seeded):
-    causes = Event.objects.filter(attrs__has_key="cause").values_list("attrs", flat=True)
-    seen = {attrs["cause"] for attrs in causes}
-    assert len(seen) >= 7, seen
-    for attrs in causes:
-        cause = CAUSES[attrs["cause"]]
-        assert (attrs["cause_zh"], attrs["cause_category"]) == (cause.zh, cause.category)
-        assert attrs["note"]
-    stocked_out = Item.objects.filter(
-        process__key="order-delivery", current_step="picking", attrs__cause="stock_out"
-    )
-    assert stocked_out.filter(attrs__warehouse="广州仓").exists(), (
-        "yesterday's sell-out at 广州仓 is still open"
-    )
-
-
-def test_the_organisation_and_customers_look_real(seeded):
-    user_model = get_user_model()
-    admin = user_model.objects.get(username="admin")
-    assert admin.is_superuser and admin.is_staff and not admin.has_usable_password()
-    assert Membership.objects.filter(team__key="service-1", role="supervisor").exists()
-    assert Team.objects.get(key="warehouse").name == "仓储组"
-    customer = Customer.objects.order_by("id")[0]
-    assert customer.name[-2:] in ("女士", "先生")
-    assert customer.phone.startswith("1") and len(customer.phone) == 11
-    assert customer.email.split("@")[1] in ("example.com", "example.cn")
-    assert Item.objects.filter(customer__isnull=True).count() == 0
 
 
 @pytest.mark.django_db
@@ -120,3 +63,76 @@ def test_an_interrupted_seed_resumes_with_its_own_end_time():
     assert list(DemoSeed.objects.values_list("anchor", "weeks", "seed")) == [(NOW, 1, 7)]
     assert DemoSeed.objects.get().finished_at is not None
     assert demo_seed_pending(now=NOW + timedelta(days=3)) is None
+
+
+@pytest.fixture(scope="class")
+def seeded_week(django_db_setup, django_db_blocker):
+    """One demo week shared by the tests of a class, rolled back after them (each test still runs
+    in its own savepoint, so what one test writes the next does not see)."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield demo_seed(now=NOW, weeks=1)
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+class TestOneSeededWeek:
+    @pytest.fixture
+    def seeded(self, seeded_week, db):
+        return seeded_week
+
+    def test_seeding_twice_changes_nothing(self, seeded):
+        assert seeded.accepted == seeded.events > 1000
+        before = snapshot()
+        again = demo_seed(now=NOW, weeks=1)
+        assert (again.accepted, again.duplicates, again.stalls) == (0, seeded.events, 0)
+        assert snapshot() == before
+
+    def test_after_a_worker_pass_every_rule_kind_has_open_stalls(self, seeded):
+        while deadlines_process_due(now=NOW).items:
+            pass
+        open_stalls = Stall.objects.filter(resolved_at__isnull=True)
+        assert set(open_stalls.values_list("rule", flat=True)) == RULES
+        per_process = dict(open_stalls.values_list("process__key").annotate(n=Count("id")))
+        assert set(per_process) >= {"order-delivery", "b-dispatch-confirmation", "account-closure"}
+        # Stalls of the past were recorded while they happened, and most have since recovered.
+        resolved = Stall.objects.filter(resolved_at__isnull=False)
+        assert resolved.count() > open_stalls.count()
+        assert set(resolved.values_list("rule", flat=True)) == RULES
+        assert all(s.detected_at - s.since < timedelta(minutes=25) for s in resolved)
+
+    def test_yesterday_has_stalls_to_brief_on(self, seeded):
+        today = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
+        yesterday = Stall.objects.filter(since__gte=today - timedelta(days=1), since__lt=today)
+        assert yesterday.count() >= 10
+        assert yesterday.values("process").distinct().count() >= 2
+
+    def test_stuck_items_carry_a_named_cause(self, seeded):
+        causes = Event.objects.filter(attrs__has_key="cause").values_list("attrs", flat=True)
+        seen = {attrs["cause"] for attrs in causes}
+        assert len(seen) >= 7, seen
+        for attrs in causes:
+            cause = CAUSES[attrs["cause"]]
+            assert (attrs["cause_zh"], attrs["cause_category"]) == (cause.zh, cause.category)
+            assert attrs["note"]
+        stocked_out = Item.objects.filter(
+            process__key="order-delivery", current_step="picking", attrs__cause="stock_out"
+        )
+        assert stocked_out.filter(attrs__warehouse="广州仓").exists(), (
+            "yesterday's sell-out at 广州仓 is still open"
+        )
+
+    def test_the_organisation_and_customers_look_real(self, seeded):
+        user_model = get_user_model()
+        admin = user_model.objects.get(username="admin")
+        assert admin.is_superuser and admin.is_staff and not admin.has_usable_password()
+        assert Membership.objects.filter(team__key="service-1", role="supervisor").exists()
+        assert Team.objects.get(key="warehouse").name == "仓储组"
+        customer = Customer.objects.order_by("id")[0]
+        assert customer.name[-2:] in ("女士", "先生")
+        assert customer.phone.startswith("1") and len(customer.phone) == 11
+        assert customer.email.split("@")[1] in ("example.com", "example.cn")
+        assert Item.objects.filter(customer__isnull=True).count() == 0

@@ -79,7 +79,10 @@ def test_sigkill_mid_burst_loses_nothing_and_resends_at_most_the_one_in_flight(t
             row[0] for row in query(env, "SELECT message_id FROM messaging_message WHERE status = 'sending'")
         }
         assert KILL_AT <= received_at_kill < COUNT, "the kill should land mid-burst"
-        assert in_flight, "the worker died holding a claimed batch"
+        if kill_when == "server_acknowledged":  # killed inside a batch: it held claimed messages
+            assert in_flight, "the worker died holding a claimed batch"
+        # At an arbitrary moment the kill may also land between two batches, holding nothing:
+        # then nothing at all may arrive twice (checked below: repeats are a subset of in_flight).
         time.sleep(LEASE + 0.5)  # the dead worker's lease runs out
         unstuck(env, "worker", "--once", "--jobs", "outbox_deliver_job")
         states = dict(query(env, "SELECT status, COUNT(*) FROM messaging_message GROUP BY status"))
