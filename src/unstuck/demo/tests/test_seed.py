@@ -2,7 +2,6 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Count
 
 from unstuck.accounts.models import Membership, Team
@@ -12,6 +11,7 @@ from unstuck.demo.history import history_build
 from unstuck.demo.models import DemoSeed
 from unstuck.demo.services import demo_admin_password_ensure, demo_seed, demo_seed_pending
 from unstuck.demo.tests.conftest import NOW
+from unstuck.demo.tests.shared import demo_week_rolled_back
 from unstuck.stalls.models import Stall
 from unstuck.stalls.services import deadlines_process_due
 from unstuck.tracking.models import Event, Item
@@ -67,16 +67,9 @@ def test_an_interrupted_seed_resumes_with_its_own_end_time():
 
 @pytest.fixture(scope="class")
 def seeded_week(django_db_setup, django_db_blocker):
-    """One demo week shared by the tests of a class, rolled back after them (each test still runs
-    in its own savepoint, so what one test writes the next does not see)."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield demo_seed(now=NOW, weeks=1)
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    """One demo week shared by the tests of a class, rolled back after them."""
+    with demo_week_rolled_back(django_db_blocker, now=NOW) as seeded:
+        yield seeded
 
 
 class TestOneSeededWeek:

@@ -11,13 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
 
 from unstuck.accounts.services import user_ensure
 from unstuck.cases.lifecycle import OPEN
 from unstuck.cases.models import Case, TimelineEntry
 from unstuck.core.errors import DomainError
-from unstuck.demo.services import demo_seed
+from unstuck.demo.tests.shared import demo_week_rolled_back
 from unstuck.insights.brief import brief_as_json, brief_build, brief_for
 from unstuck.insights.brief_text import brief_text
 from unstuck.stalls.models import Stall
@@ -33,14 +32,8 @@ END = START + timedelta(days=1)
 @pytest.fixture(scope="module")
 def demo_week(django_db_setup, django_db_blocker):
     """One demo week with its case work, shared by this module's tests and rolled back after them."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield demo_seed(now=NOW, weeks=1)
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with demo_week_rolled_back(django_db_blocker, now=NOW) as seeded:
+        yield seeded
 
 
 @pytest.fixture
