@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -166,15 +166,6 @@ def recurring_causes_due() -> int:
         return 0
     _last_scan = time.monotonic()
     return recurring_causes_scan()
-
-
-def proposals_open() -> QuerySet[CauseProposal]:
-    """Open proposals, largest first, with what their rows name."""
-    return (
-        CauseProposal.objects.filter(status=CauseProposalStatus.OPEN)
-        .select_related("category", "process")
-        .order_by("-found_at", "-pk")
-    )
 
 
 def _proposal_locked(proposal_id: int, actor: User) -> CauseProposal:
