@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
@@ -146,21 +147,9 @@ def _opened_entry(case: Case, stall: Stall, now: datetime) -> TimelineEntry:
 def case_open_from_stall(stall: Stall, batch: RoutingBatch) -> Case | None:
     """Open a case for `stall` (inside the caller's transaction); None if one was opened meanwhile."""
     now = batch.now
-    case_type = TYPE_FOR_RULE.get(stall.rule, "other")
     try:
         with transaction.atomic():  # a savepoint: losing the race to another worker is not an error
-            case = case_insert(
-                case_type=case_type,
-                title=_title(stall),
-                origin=Case.Origin.STALL,
-                item=stall.item,
-                process_id=stall.process_id,
-                rule=stall.rule,
-                step=stall.step,
-                team=batch.team_for(stall, case_type),
-                at=now,
-                config=batch.config,
-            )
+            case = case_insert(**_case_fields(stall, batch))
     except IntegrityError:
         return None
     CaseStall.objects.create(case=case, stall=stall, added_at=now)
@@ -174,6 +163,23 @@ def case_open_from_stall(stall: Stall, batch: RoutingBatch) -> Case | None:
     return case
 
 
+def _case_fields(stall: Stall, batch: RoutingBatch) -> dict[str, Any]:
+    """What a case opened from `stall` is made of (`case_new` / `case_insert` arguments)."""
+    case_type = TYPE_FOR_RULE.get(stall.rule, "other")
+    return {
+        "case_type": case_type,
+        "title": _title(stall),
+        "origin": Case.Origin.STALL,
+        "item": stall.item,
+        "process_id": stall.process_id,
+        "rule": stall.rule,
+        "step": stall.step,
+        "team": batch.team_for(stall, case_type),
+        "at": batch.now,
+        "config": batch.config,
+    }
+
+
 def cases_open_from_stalls(stalls: list[Stall], batch: RoutingBatch) -> list[Case] | None:
     """Open one case for each of `stalls` (distinct items and rules) with a few statements for the
     whole batch: the same cases, numbers, owners and timeline entries as `case_open_from_stall`
@@ -182,23 +188,7 @@ def cases_open_from_stalls(stalls: list[Stall], batch: RoutingBatch) -> list[Cas
     if not connection.features.can_return_rows_from_bulk_insert:
         return None
     now = batch.now
-    cases = []
-    for stall in stalls:
-        case_type = TYPE_FOR_RULE.get(stall.rule, "other")
-        cases.append(
-            case_new(
-                case_type=case_type,
-                title=_title(stall),
-                origin=Case.Origin.STALL,
-                item=stall.item,
-                process_id=stall.process_id,
-                rule=stall.rule,
-                step=stall.step,
-                team=batch.team_for(stall, case_type),
-                at=now,
-                config=batch.config,
-            )
-        )
+    cases = [case_new(**_case_fields(stall, batch)) for stall in stalls]
     try:
         with transaction.atomic():
             Case.objects.bulk_create(cases)
