@@ -87,6 +87,8 @@ class Case(models.Model):
         blank=True,
         related_name="cases",
     )
+    # No index of its own: every owner-led lookup (the queue, reassignment, a user's PROTECT check)
+    # reads case_owner_sla_idx or case_open_owner_queue_idx, both led by the owner.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -94,6 +96,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="owned_cases",
+        db_index=False,
     )
     title = models.CharField(_("title"), max_length=300)
     opened_at = models.DateTimeField(_("opened at"))
@@ -119,7 +122,6 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["team", "status", "id"], name="case_team_status_idx"),
-            models.Index(fields=["owner", "status"], name="case_owner_status_idx"),
             models.Index(fields=["item", "rule"], name="case_item_rule_idx"),
             models.Index(fields=["owner", "status", "sla_due_at"], name="case_owner_sla_idx"),
             models.Index(fields=["team", "status", "sla_due_at"], name="case_team_sla_idx"),
