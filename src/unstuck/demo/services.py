@@ -21,6 +21,7 @@ from unstuck.casework.demo import casework_demo_seed
 from unstuck.core.worker import JOBS, run_jobs_once
 from unstuck.demo import catalog
 from unstuck.demo.agents import agents_work
+from unstuck.demo.customers import customers_answer
 from unstuck.demo.history import history_build
 from unstuck.demo.journeys import PlannedEvent
 from unstuck.demo.models import DemoSeed
@@ -197,6 +198,7 @@ class _Office:
             # what a batch leaves over is picked up on the next round
             run_jobs_once(_seed_jobs(moment=moment, end=self.end))
             agents_work(now=moment, seed=self.seed)
+            customers_answer(now=moment, seed=self.seed)
 
 
 def _replay(

@@ -99,6 +99,9 @@ class AgentRow:
     reopen_rate: float | None
     open_now: int
     breaches: int = 0
+    # The surveys answered in the period on the agent's cases: how many, and their mean score.
+    csat_answers: int = 0
+    csat_mean: float | None = None
     flags: tuple[str, ...] = ()
 
 
@@ -241,7 +244,8 @@ def teams(*, start: datetime, end: datetime, team: str | None) -> list[TeamRow]:
 
 
 def agents(*, start: datetime, end: datetime, team: str | None) -> list[AgentRow]:
-    """Per owner: cases resolved in the period, their median handling time, reopenings, open now."""
+    """Per owner: cases resolved in the period, their median handling time, reopenings, open now,
+    SLA breaches and the CSAT of the surveys answered in the period."""
     cases = _cases(team).filter(owner__isnull=False)
     handled: dict[int, list[float]] = defaultdict(list)
     for owner_id, opened_at, resolved_at in cases.filter(
@@ -262,7 +266,9 @@ def agents(*, start: datetime, end: datetime, team: str | None) -> list[AgentRow
     # Open as the partial open-case indexes say it (their load index answers this index-only).
     open_now = dict(open_only(cases).values_list("owner_id").annotate(n=Count("id")))
     breached = breaches_by_owner(start=start, end=end, team=team)
-    owners = set(handled) | set(reopened)
+    scores = csat_by_owner(start=start, end=end, team=team)
+    # A survey usually comes back a day after the case was resolved: its agent is in the table too.
+    owners = set(handled) | set(reopened) | set(scores)
     people = {
         row["owner_id"]: row
         for row in cases.filter(owner_id__in=owners)
@@ -275,6 +281,7 @@ def agents(*, start: datetime, end: datetime, team: str | None) -> list[AgentRow
         hours = handled.get(owner_id, [])
         count = len(hours)
         again = reopened.get(owner_id, 0)
+        answers = scores.get(owner_id, [])
         name = f"{person['owner__last_name']}{person['owner__first_name']}".strip()
         rows.append(
             AgentRow(
@@ -287,6 +294,8 @@ def agents(*, start: datetime, end: datetime, team: str | None) -> list[AgentRow
                 reopen_rate=round(again / count, 3) if count else None,
                 open_now=open_now.get(owner_id, 0),
                 breaches=breached.get(person["owner__username"], 0),
+                csat_answers=len(answers),
+                csat_mean=round(sum(answers) / len(answers), 2) if answers else None,
             )
         )
     return _flag(sorted(rows, key=lambda row: (row.team, -row.handled, row.username)))
@@ -294,8 +303,11 @@ def agents(*, start: datetime, end: datetime, team: str | None) -> list[AgentRow
 
 #: An agent stands out when their median handling time is this many times their team's median ...
 SLOW_FACTOR = 1.5
-#: ... or their reopen rate is at least this (with at least two cases handled).
+#: ... or their reopen rate is at least this (with at least two cases handled) ...
 REOPEN_RATE_FLAG = 0.2
+#: ... or their customers' mean CSAT is at most this (over at least LOW_CSAT_MIN_ANSWERS surveys).
+LOW_CSAT_MEAN = 3.0
+LOW_CSAT_MIN_ANSWERS = 2
 
 
 def _flag(rows: list[AgentRow]) -> list[AgentRow]:
@@ -321,6 +333,9 @@ def _flag(rows: list[AgentRow]) -> list[AgentRow]:
             flags.append("reopens")
         if row.breaches >= 3:
             flags.append("breaches")
+        unhappy = row.csat_mean is not None and row.csat_mean <= LOW_CSAT_MEAN
+        if unhappy and row.csat_answers >= LOW_CSAT_MIN_ANSWERS:
+            flags.append("low_csat")
         open_median = statistics.median(open_by_team[row.team])
         if len(open_by_team[row.team]) > 1 and row.open_now >= max(5, 2 * open_median):
             flags.append("backlog")
@@ -465,6 +480,22 @@ def breaches_by_owner(*, start: datetime, end: datetime, team: str | None) -> di
         SlaClock.objects.filter(breached_at__gte=start, breached_at__lt=end, case__owner__isnull=False), team
     )
     return dict(breached.values_list("case__owner__username").annotate(n=Count("id")))
+
+
+def csat_by_owner(*, start: datetime, end: datetime, team: str | None) -> dict[int, list[int]]:
+    """The scores of the surveys answered in the period, per owner of the surveyed case."""
+    from unstuck.portal.models import Survey
+
+    answered = of_team(
+        Survey.objects.filter(
+            answered_at__gte=start, answered_at__lt=end, score__isnull=False, case__owner__isnull=False
+        ),
+        team,
+    )
+    scores: dict[int, list[int]] = defaultdict(list)
+    for owner_id, score in answered.values_list("case__owner_id", "score"):
+        scores[owner_id].append(score)
+    return scores
 
 
 @dataclass(frozen=True)

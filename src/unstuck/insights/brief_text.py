@@ -69,13 +69,14 @@ def brief_text(brief: Brief) -> str:
             f"满意度: {brief.csat.answered} 份回复，平均 {brief.csat.mean_score}，"
             f"满意 {brief.csat.satisfied_share or 0:.0%}",
         ]
-    lines += ["", "处理人（已处理，处理时长中位数，重开，当前未结）:"]
+    lines += ["", "处理人（已处理，处理时长中位数，重开，当前未结，SLA 违约，满意度）:"]
     for agent in brief.agents:
         median = "-" if agent.median_handling_hours is None else f"{agent.median_handling_hours:.1f} h"
+        csat = f"{agent.csat_mean}（{agent.csat_answers} 份）" if agent.csat_answers else "-"
         flags = "；".join(FLAG_TEXT.get(flag, flag) for flag in agent.flags)
         lines.append(
-            f"  {agent.name} ({agent.team}): {agent.handled}, {median}, {agent.reopened}, {agent.open_now}"
-            + (f"  ⚑ {flags}" if flags else "")
+            f"  {agent.name} ({agent.team}): {agent.handled}, {median}, {agent.reopened}, {agent.open_now},"
+            f" {agent.breaches}, {csat}" + (f"  ⚑ {flags}" if flags else "")
         )
     lines += _work_lines(brief)
     return "\n".join(lines) + "\n"

@@ -108,6 +108,37 @@ def test_agents_handled_the_cases_resolved_that_day(brief_json):
     )
 
 
+def test_agents_csat_is_the_surveys_answered_that_day_on_their_cases(brief_json):
+    from unstuck.portal.models import Survey
+
+    scores: dict[str, list[int]] = defaultdict(list)
+    for survey in Survey.objects.select_related("case__owner"):
+        if survey.answered_at and START <= survey.answered_at < END and survey.case.owner and survey.score:
+            scores[survey.case.owner.username].append(survey.score)
+    assert scores, "the demo's customers answer some of their surveys"
+    got = {row["username"]: (row["csat_answers"], row["csat_mean"]) for row in brief_json["agents"]}
+    assert {name: got[name] for name in scores} == {
+        name: (len(v), round(sum(v) / len(v), 2)) for name, v in scores.items()
+    }
+    assert all(got[name] == (0, None) for name in set(got) - set(scores))
+    every = [score for v in scores.values() for score in v]
+    assert brief_json["csat"]["answered"] == len(every)
+
+
+def test_customers_less_pleased_than_the_team_flag_their_agent_for_a_one_to_one():
+    from unstuck.insights.brief_sections import AgentRow, _flag
+
+    def row(name: str, answers: int, mean: float | None) -> AgentRow:
+        return AgentRow(
+            username=name, name=name, team="t", handled=3, median_handling_hours=2.0, reopened=0,
+            reopen_rate=0.0, open_now=1, csat_answers=answers, csat_mean=mean,
+        )  # fmt: skip
+
+    rows = [row("low", 3, 2.7), row("one", 1, 1.0), row("ok", 4, 4.5)]
+    flagged = {r.username: r.flags for r in _flag(rows)}
+    assert flagged == {"low": ("low_csat",), "one": (), "ok": ()}
+
+
 def test_the_demo_week_carries_case_work_in_its_own_time(demo_week, db):
     kinds = Counter(TimelineEntry.objects.values_list("kind", flat=True))
     assert kinds["opened"] == Case.objects.count() > 50
