@@ -18,6 +18,10 @@ DEBUG = env_bool("UNSTUCK_DEBUG")
 UNSTUCK_BASE_URL = os.environ.get("UNSTUCK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h] or ["*"]
 CSRF_TRUSTED_ORIGINS = [UNSTUCK_BASE_URL]
+# The reverse proxy in front of `unstuck serve` (its address, or "*"), whose X-Forwarded-For and
+# X-Forwarded-Proto are believed; how many proxies in a row add to X-Forwarded-For.
+UNSTUCK_TRUSTED_PROXY = os.environ.get("UNSTUCK_TRUSTED_PROXY", "")
+UNSTUCK_TRUSTED_PROXY_COUNT = int(os.environ.get("UNSTUCK_TRUSTED_PROXY_COUNT", "1"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -14,6 +14,7 @@ from io import TextIOBase
 from types import FrameType
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
 
 
@@ -41,13 +42,33 @@ def listen_urls(server: Any) -> list[str]:
     return urls
 
 
+def proxy_options() -> dict[str, Any]:
+    """Waitress's proxy settings from `UNSTUCK_TRUSTED_PROXY` (the reverse proxy's address, or `*`).
+
+    Behind a trusted proxy, waitress takes the client's address and scheme from the proxy's
+    X-Forwarded-For / X-Forwarded-Proto, so the login lockout counts failures per real client and
+    not per proxy; the same headers from anybody else are dropped. Unset: nothing is trusted.
+    """
+    proxy = settings.UNSTUCK_TRUSTED_PROXY
+    if not proxy:
+        return {}
+    return {
+        "trusted_proxy": proxy,
+        "trusted_proxy_count": settings.UNSTUCK_TRUSTED_PROXY_COUNT,
+        "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto",
+        "clear_untrusted_proxy_headers": True,
+    }
+
+
 def wsgi_serve(*, host: str, port: int, threads: int, stdout: TextIOBase) -> None:
     """Serve `unstuck.wsgi.application` until SIGINT/SIGTERM. Port 0 picks a free port (printed)."""
     from waitress.server import create_server
 
     from unstuck.wsgi import application
 
-    server = create_server(application, host=host, port=port, threads=threads, ident="unstuck")
+    server = create_server(
+        application, host=host, port=port, threads=threads, ident="unstuck", **proxy_options()
+    )
     urls = listen_urls(server)
     stdout.write(f"Unstuck is serving at {urls[0]} ({threads} threads; API docs at {urls[0]}api/v1/docs)")
     for other in urls[1:]:

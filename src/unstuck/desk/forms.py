@@ -20,7 +20,8 @@ WARN_WHEN_LEFT = 2
 
 
 def client_ip(request: HttpRequest | None) -> str:
-    """The address the request came from, as the web server saw it (X-Forwarded-For is not trusted)."""
+    """The address the request came from, as the web server saw it: the client's own, or the one a
+    trusted proxy forwarded (`UNSTUCK_TRUSTED_PROXY`; waitress rewrites REMOTE_ADDR then)."""
     return str(request.META.get("REMOTE_ADDR") or "") if request is not None else ""
 
 

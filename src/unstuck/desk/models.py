@@ -15,7 +15,7 @@ class LoginFailure(models.Model):
 
     # Normalised (stripped, lower-case) as typed, whether or not such a user exists.
     username = models.CharField(_("username"), max_length=150)
-    # REMOTE_ADDR as the web server saw it; "" when unknown. Proxies' X-Forwarded-For is not trusted.
+    # REMOTE_ADDR as the web server gave it ("" when unknown): behind UNSTUCK_TRUSTED_PROXY, the client's.
     ip = models.CharField(_("IP address"), max_length=45, blank=True)
     at = models.DateTimeField(_("at"))
 

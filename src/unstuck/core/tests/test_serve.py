@@ -9,6 +9,7 @@ import signal
 import subprocess
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -73,3 +74,40 @@ def test_serve_migrates_serves_api_and_static_and_stops_on_sigterm(tmp_path: Pat
             if server.poll() is None:
                 server.kill()
                 server.wait()
+
+
+def _sign_in_fails(url: str, forwarded_for: str) -> str:
+    """One failed sign-in through the server, as if forwarded by a proxy for `forwarded_for`."""
+    import http.cookiejar
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    headers = {"Accept-Language": "en", "X-Forwarded-For": forwarded_for}
+    with opener.open(urllib.request.Request(url + "login/", headers=headers), timeout=10) as page:
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.read().decode())
+    assert token is not None
+    form = {"csrfmiddlewaretoken": token.group(1), "username": "wang", "password": "wrong"}
+    request = urllib.request.Request(
+        url + "login/", data=urllib.parse.urlencode(form).encode(), headers={**headers, "Referer": url}
+    )
+    try:
+        with opener.open(request, timeout=10) as answer:
+            return answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.read().decode()
+
+
+def test_behind_a_trusted_proxy_the_lockout_counts_the_forwarded_client(tmp_path: Path) -> None:
+    with isolated_environment(tmp_path) as env:
+        env["UNSTUCK_TRUSTED_PROXY"] = "127.0.0.1"
+        server = unstuck_popen(env, "serve", "--host", "127.0.0.1", "--port", "0", "--threads", "2")
+        try:
+            url, _ = wait_for_url(server)
+            pages = [_sign_in_fails(url, "203.0.113.7") for _ in range(5)]
+            assert "is locked until" in pages[-1] and "is locked until" not in pages[0]
+            # Another client behind the same proxy is not locked out by the first one's failures.
+            assert "is locked until" not in _sign_in_fails(url, "198.51.100.9")
+            assert "is locked until" in _sign_in_fails(url, "203.0.113.7")
+        finally:
+            server.kill()
+            server.wait()
