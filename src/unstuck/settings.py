@@ -188,5 +188,13 @@ UNSTUCK_HTTP_TIMEOUT = float(os.environ.get("UNSTUCK_HTTP_TIMEOUT", "15"))
 IMAP_URL = os.environ.get("IMAP_URL", "")
 UNSTUCK_IMAP_POLL_SECONDS = float(os.environ.get("UNSTUCK_IMAP_POLL_SECONDS", "60"))
 
+# The audit trail's anchors outside the database (docs/audit.md): the HMAC key (env, else a file
+# created 0600 on first use) and the append-only file `unstuck audit anchor` writes the heads to.
+UNSTUCK_AUDIT_KEY = os.environ.get("UNSTUCK_AUDIT_KEY", "")
+UNSTUCK_AUDIT_KEY_FILE = os.environ.get("UNSTUCK_AUDIT_KEY_FILE") or str(data_dir() / "audit_key")
+UNSTUCK_AUDIT_ANCHOR_FILE = os.environ.get("UNSTUCK_AUDIT_ANCHOR_FILE") or str(
+    data_dir() / "audit_anchors.jsonl"
+)
+
 # How long a customer link (status page, confirmation, survey) stays valid, in days.
 UNSTUCK_PORTAL_LINK_DAYS = float(os.environ.get("UNSTUCK_PORTAL_LINK_DAYS", "7"))

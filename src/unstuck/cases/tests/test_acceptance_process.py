@@ -91,4 +91,4 @@ def test_silent_item_gets_one_case_survives_sigkill_and_resolves_itself(tmp_path
         assert "已进入“shipped”" in final[-1][3]  # a terminal step has no name of its own: its key
         assert query(env, "SELECT COUNT(*) FROM cases_case")[0][0] == 1
         verified = unstuck(env, "audit", "verify")
-        assert verified.stdout.strip() == "ok: 3 entries in 1 cases"
+        assert verified.stdout.strip() == "ok: 3 entries in 1 cases, 0 anchored"
