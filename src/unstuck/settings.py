@@ -169,6 +169,12 @@ LOGGING = {
 
 NINJA_PAGINATION_MAX_LIMIT = 1000
 
+# Ingest limits (see docs/api-limits.md). A request body over this size answers 413 body_too_large;
+# 16 MiB leaves room for 10,000 realistic events (~4 MB) with longer attributes.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("UNSTUCK_MAX_BODY_BYTES", str(16 * 1024 * 1024)))
+# An event's `at` or `promised_at` more than this many days after now is refused (invalid_timestamp).
+UNSTUCK_EVENT_MAX_FUTURE_DAYS = int(os.environ.get("UNSTUCK_EVENT_MAX_FUTURE_DAYS", "365"))
+
 # Worker tuning (see README: running several workers).
 UNSTUCK_WORKER_BATCH = int(os.environ.get("UNSTUCK_WORKER_BATCH", "500"))
 UNSTUCK_WORKER_IDLE_SECONDS = float(os.environ.get("UNSTUCK_WORKER_IDLE_SECONDS", "1.0"))

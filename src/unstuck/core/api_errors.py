@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema
@@ -89,6 +89,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
             api, request, status=exc.status, code=exc.code, message=exc.message, details=exc.details
         )
 
+    def on_body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        # Raised by Django when a handler reads a body over DATA_UPLOAD_MAX_MEMORY_SIZE.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return error_response(
+            api,
+            request,
+            status=413,
+            code="body_too_large",
+            message=f"The request body is larger than {limit:,} bytes (UNSTUCK_MAX_BODY_BYTES): split it.",
+            details={"limit_bytes": limit},
+        )
+
     def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         if settings.DEBUG:
             raise exc  # Django's debug page shows the traceback
@@ -106,6 +118,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         (Http404, on_not_found),
         (PermissionDenied, on_permission_denied),
         (DomainError, on_domain_error),
+        (RequestDataTooBig, on_body_too_large),
         (Exception, on_unexpected),
     ]
     for exc_class, handler in handlers:

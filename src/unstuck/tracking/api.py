@@ -60,7 +60,13 @@ def events_push(request: HttpRequest) -> Any:
     }
 
 
-@router.get("/processes/{process}/items/{item}", response=ItemOut, summary="An item with its events")
+# `path:` so an item id with "/" (order 2026/0001, sent as-is or as %2F) reads back like any other.
+@router.get(
+    "/processes/{process}/items/{path:item}",
+    response=ItemOut,
+    summary="An item with its events",
+    description='The item id may contain "/" (send it as-is or percent-encoded).',
+)
 def item_detail(request: HttpRequest, process: str, item: str) -> Any:
     found = item_get(user=request.user, process_key=process, external_id=item)
     if found is None:

@@ -26,7 +26,7 @@ from unstuck.stalls.resolution import stalls_resolve_left_behind
 from unstuck.stalls.scheduling import item_schedule
 from unstuck.tracking.item_state import EventFact, ItemState, state_apply, state_replay, state_start
 from unstuck.tracking.models import Event, Item
-from unstuck.tracking.validation import CheckedEvent
+from unstuck.tracking.validation import ITEM_ATTRS_MAX_BYTES, CheckedEvent, attrs_size
 
 CUSTOMER_FIELDS = ("name", "email", "phone", "channel")
 ITEM_FIELDS = (
@@ -192,6 +192,33 @@ def items_lock(
                 lost[process_id].add(external_id)
         items.update(_select_items(lost))
     return items
+
+
+def events_within_item_attrs(
+    items: dict[int, ItemRow], rows: list[StoredEvent]
+) -> tuple[list[StoredEvent], list[StoredEvent]]:
+    """Split events into those whose attrs the item can take and those that would push its merged
+    attrs past ITEM_ATTRS_MAX_BYTES (kept out, so an item cannot grow without bound).
+
+    Merged in batch order over the item's stored attrs: a late event merges by time later, but it
+    brings the same keys, so the size measured here is the size stored (up to the values kept).
+    """
+    merged: dict[int, dict[str, Any]] = {}
+    fitting, too_large = [], []
+    for row in rows:
+        if not row.event.attrs:
+            fitting.append(row)
+            continue
+        current = merged.get(row.item_id)
+        if current is None:
+            current = merged[row.item_id] = dict(items[row.item_id].attrs or {})
+        trial = current | row.event.attrs
+        if attrs_size(trial) > ITEM_ATTRS_MAX_BYTES:
+            too_large.append(row)
+        else:
+            merged[row.item_id] = trial
+            fitting.append(row)
+    return fitting, too_large
 
 
 def events_insert(rows: list[StoredEvent], source: str, now: datetime) -> list[StoredEvent]:

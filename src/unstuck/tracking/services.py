@@ -15,10 +15,17 @@ from unstuck.processes.models import Process, ProcessVersion
 from unstuck.processes.spec import spec_for_version
 from unstuck.stalls.resolution import stalls_resolve_left_behind
 from unstuck.stalls.scheduling import stored_item_schedule
-from unstuck.tracking.ingest import StoredEvent, customers_upsert, events_insert, items_advance, items_lock
+from unstuck.tracking.ingest import (
+    StoredEvent,
+    customers_upsert,
+    events_insert,
+    events_within_item_attrs,
+    items_advance,
+    items_lock,
+)
 from unstuck.tracking.item_state import ItemState
 from unstuck.tracking.models import Item
-from unstuck.tracking.validation import CheckedEvent, RowError, check_event
+from unstuck.tracking.validation import ITEM_ATTRS_MAX_BYTES, CheckedEvent, RowError, TimeWindow, check_event
 
 MAX_BATCH = 10_000
 DEADLOCK_RETRIES = 3
@@ -59,9 +66,10 @@ def event_ingest_batch(*, events: Sequence[Any], source: str = "api") -> IngestR
         raise BatchTooLarge(f"a batch carries at most {MAX_BATCH:,} events, this one has {len(events):,}")
     result = IngestResult()
     checked: list[CheckedEvent] = []
+    window = TimeWindow.around()
     for index, row in enumerate(events):
         try:
-            checked.append(check_event(index, row))
+            checked.append(check_event(index, row, window))
         except RowError as error:
             result.rejected.append(RowRejection(index, error.code, error.message, error.field))
     processes = {
@@ -85,13 +93,23 @@ def event_ingest_batch(*, events: Sequence[Any], source: str = "api") -> IngestR
         else:
             seen_keys.add((event.process, event.key))
             valid.append(event)
-    result.rejected.sort(key=lambda r: r.index)
     if not valid:
+        result.rejected.sort(key=lambda r: r.index)
         return result
 
-    inserted = _store(processes, valid, source)
+    inserted, too_large = _store(processes, valid, source)
+    result.rejected.extend(
+        RowRejection(
+            row.event.index,
+            "attrs_too_large",
+            f"attrs: the item's attributes would grow past {ITEM_ATTRS_MAX_BYTES:,} bytes",
+            "attrs",
+        )
+        for row in too_large
+    )
+    result.rejected.sort(key=lambda r: r.index)
     result.accepted = len(inserted)
-    result.duplicates += len(valid) - len(inserted)
+    result.duplicates += len(valid) - len(inserted) - len(too_large)
     unknown: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for stored in inserted:
         if not stored.known_step:
@@ -100,8 +118,11 @@ def event_ingest_batch(*, events: Sequence[Any], source: str = "api") -> IngestR
     return result
 
 
-def _store(processes: dict[str, Process], valid: list[CheckedEvent], source: str) -> list[StoredEvent]:
-    """Store checked events and advance their items in one transaction; returns the new events.
+def _store(
+    processes: dict[str, Process], valid: list[CheckedEvent], source: str
+) -> tuple[list[StoredEvent], list[StoredEvent]]:
+    """Store checked events and advance their items in one transaction; returns the new events and
+    those refused because their item's attrs would grow too large.
 
     Concurrent batches lock items in a fixed order, but two batches replaying the same events in
     different orders can still deadlock on PostgreSQL; the database then aborts one of them, which
@@ -126,9 +147,11 @@ def _store(processes: dict[str, Process], valid: list[CheckedEvent], source: str
                             customer_id=customer_ids.get(event.customer["id"]) if event.customer else None,
                         )
                     )
+                by_id = {item.id: item for item in items.values()}
+                rows, too_large = events_within_item_attrs(by_id, rows)
                 inserted = events_insert(rows, source, now)
-                items_advance({item.id: item for item in items.values()}, inserted, now)
-                return inserted
+                items_advance(by_id, inserted, now)
+                return inserted, too_large
         except OperationalError as error:
             if attempt == DEADLOCK_RETRIES or not _is_deadlock(error):
                 raise
