@@ -26,6 +26,13 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     ADMIN = "admin", _("Operations admin")
     AUDITOR = "auditor", _("Auditor")
+    # Not a person: the role of the service user behind integration tokens (see ApiToken.Kind).
+    INTEGRATION = "integration", _("Integration")
+
+
+#: The roles a person can be given (the integration role belongs to integration tokens' users).
+PERSON_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR)
+PERSON_ROLE_CHOICES = [(role.value, role.label) for role in PERSON_ROLES]
 
 
 class Language(models.TextChoices):
@@ -133,7 +140,15 @@ class ApiToken(models.Model):
 
     A plain (unsalted, fast) hash is enough because tokens carry 256 random bits: there is nothing
     to brute-force, and a unique index on the hash makes lookup one indexed query.
+
+    A *personal* token acts as its user, with the user's role and teams. An *integration* token
+    belongs to a service user with the role `integration` and may push events into, and read, only
+    the processes it names (`process_keys`), whoever made it.
     """
+
+    class Kind(models.TextChoices):
+        PERSONAL = "personal", _("Personal")
+        INTEGRATION = "integration", _("Integration")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
@@ -144,6 +159,16 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=Kind.choices, default=Kind.PERSONAL, db_default=Kind.PERSONAL
+    )
+    # Keys rather than foreign keys: accounts sits below processes (`unstuck token` checks the keys).
+    process_keys = models.JSONField(
+        _("processes"),
+        default=list,
+        blank=True,
+        help_text=_("Integration tokens: the keys of the processes it may push events into and read."),
+    )
 
     class Meta:
         verbose_name = _("API token")

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from unstuck.accounts.models import Membership, Profile, Role, Skill, Team
+from unstuck.accounts.models import PERSON_ROLES, Membership, Profile, Role, Skill, Team
 from unstuck.accounts.selectors import user_role
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def person_save(
             errors["username"] = _("Use up to 150 letters, digits and . @ + - _ for the user name.")
         elif get_user_model().objects.filter(username=username).exists():
             errors["username"] = _("The user name %(name)s is taken.") % {"name": username}
-    if role not in Role.values:
+    if role not in PERSON_ROLES:
         errors["role"] = _("Choose a role.")
     if notify_channel not in NOTIFY_CHANNELS:
         errors["notify_channel"] = _("Choose where notifications go.")

@@ -66,6 +66,17 @@ def user_sees_all_teams(user: AbstractBaseUser | AnonymousUser) -> bool:
     return user_role(user) in {Role.ADMIN, Role.AUDITOR}
 
 
+def integration_process_keys(user: AbstractBaseUser | AnonymousUser) -> list[str]:
+    """The processes an integration's service user may read and write: those its live tokens name."""
+    if not user.is_authenticated:
+        return []
+    keys: set[str] = set()
+    live = ApiToken.objects.filter(user_id=user.pk, kind=ApiToken.Kind.INTEGRATION, revoked_at__isnull=True)
+    for named in live.values_list("process_keys", flat=True):
+        keys.update(str(key) for key in named or [])
+    return sorted(keys)
+
+
 def user_team_keys(user: AbstractBaseUser | AnonymousUser) -> set[str]:
     """Keys of the teams the user is a member of (membership, not visibility: see user_sees_all_teams)."""
     if not user.is_authenticated:

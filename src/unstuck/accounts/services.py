@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from unstuck.accounts.models import Absence, ApiToken, Membership, Profile, Role, Team
+from unstuck.accounts.models import PERSON_ROLES, Absence, ApiToken, Membership, Profile, Role, Team
 from unstuck.core.errors import DomainError
 
 if TYPE_CHECKING:
@@ -35,11 +35,11 @@ def token_hash(raw: str) -> str:
 
 
 def _check_role(role: str) -> Role:
-    try:
-        return Role(role)
-    except ValueError:
-        allowed = ", ".join(Role.values)
-        raise DomainError("invalid_role", f"Unknown role {role!r}; use one of: {allowed}.") from None
+    """A person's role; the integration role is only given by `integration_token_create`."""
+    if role not in PERSON_ROLES:
+        allowed = ", ".join(PERSON_ROLES)
+        raise DomainError("invalid_role", f"Unknown role {role!r}; use one of: {allowed}.")
+    return Role(role)
 
 
 @transaction.atomic
@@ -122,6 +122,46 @@ def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
         user=user, name=name, prefix=raw[:TOKEN_PREFIX_LENGTH], token_hash=token_hash(raw)
     )
     logger.info("api token created: %s for %s", token.prefix, user.username)
+    return token, raw
+
+
+#: Integration service users are named after the integration: `integration-erp-sync`.
+INTEGRATION_USER_PREFIX = "integration-"
+_INTEGRATION_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}\Z")
+
+
+@transaction.atomic
+def integration_token_create(*, name: str, process_keys: list[str]) -> tuple[ApiToken, str]:
+    """Issue a token for the integration `name` that may push events into, and read, only the
+    processes `process_keys`; its service user (`integration-<name>`, role `integration`, no
+    password, no team) is created on first use. Returns the stored token and the raw one."""
+    if not _INTEGRATION_NAME.match(name):
+        raise DomainError(
+            "invalid_integration_name",
+            f"Integration name {name!r} must be 1-63 lower-case letters, digits, '-' or '_'.",
+        )
+    keys = sorted(set(process_keys))
+    if not keys:
+        raise DomainError("missing_field", "An integration token names at least one process.")
+    user, created = get_user_model().objects.get_or_create(username=INTEGRATION_USER_PREFIX + name)
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        Profile.objects.create(user=user, role=Role.INTEGRATION)
+    elif getattr(getattr(user, "profile", None), "role", None) != Role.INTEGRATION:
+        raise DomainError(
+            "user_not_integration", f"The user {user.username!r} is a person, not an integration.", status=409
+        )
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=raw[:TOKEN_PREFIX_LENGTH],
+        token_hash=token_hash(raw),
+        kind=ApiToken.Kind.INTEGRATION,
+        process_keys=keys,
+    )
+    logger.info("integration token created: %s for %s (%s)", token.prefix, name, ", ".join(keys))
     return token, raw
 
 

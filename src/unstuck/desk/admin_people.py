@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from unstuck.accounts.models import Absence, Role, Skill, Team
+from unstuck.accounts.models import PERSON_ROLE_CHOICES, Absence, Role, Skill, Team
 from unstuck.accounts.people import NOTIFY_CHANNELS, membership_remove, people_list, person_save
 from unstuck.accounts.selectors import absence_list
 from unstuck.accounts.services import absence_create, absence_delete
@@ -162,7 +162,7 @@ def user_view(request: HttpRequest, username: str | None = None) -> HttpResponse
         "form": _person_form(request.POST if errors and action == "save" else None, person),
         "errors": errors,
         "failed": action if errors else "",
-        "role_choices": Role.choices,
+        "role_choices": PERSON_ROLE_CHOICES,
         "teams": list(Team.objects.order_by("key")),
         "skills": list(Skill.objects.order_by("key")),
         "channels": NOTIFY_CHANNELS,

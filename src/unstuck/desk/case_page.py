@@ -12,6 +12,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
+from django.db.models import Q
 
 from unstuck.accounts.models import Membership, Role
 from unstuck.accounts.selectors import user_role
@@ -23,7 +24,7 @@ from unstuck.desk.countdown import CalendarCache, Countdown, case_countdown
 from unstuck.desk.display import CASE_ACTION_LABELS, label
 from unstuck.processes.models import Step
 from unstuck.tracking.models import Event, Item
-from unstuck.tracking.selectors import item_events
+from unstuck.tracking.selectors import item_events, item_visible
 
 AnyUser = AbstractBaseUser | AnonymousUser
 #: How much of each history the page shows (the API has everything).
@@ -126,18 +127,25 @@ def _history_rows(rows: list[Any], kind: str) -> list[HistoryRow]:
     return [HistoryRow(text=str(row), at=moment(row), kind=kind) for row in rows]
 
 
-def _customer_messages(customer: Customer) -> tuple[bool, list[HistoryRow]]:
-    """The customer's latest messages, when the talk engineer's `messaging.Message` exists."""
+def _customer_messages(user: AnyUser, customer: Customer) -> tuple[bool, list[HistoryRow]]:
+    """The customer's latest messages on cases `user` may see, when `messaging.Message` exists
+    (customers are shared across teams; another team's conversation is not shown)."""
     message = _optional_model("messaging", "Message")
     if message is None or "customer" not in _field_names(message):
         return False, []
-    rows = list(message._default_manager.filter(customer=customer).order_by("-pk")[:HISTORY_LIMIT])
+    query = message._default_manager.filter(customer=customer)
+    # A message about an item (a confirmation reminder) has no case: then its item decides.
+    query = query.filter(
+        Q(case__in=case_visible(user=user).values("pk"))
+        | Q(case__isnull=True, item__in=item_visible(user=user).values("pk"))
+    )
+    rows = list(query.order_by("-pk")[:HISTORY_LIMIT])
     return True, _history_rows(rows, "message")
 
 
-def _customer_surveys(customer: Customer) -> tuple[bool, list[HistoryRow]]:
-    """The customer's survey answers, from whichever installed app defines a `Survey` model
-    tied to a customer or a case (the portal or messaging app, once merged)."""
+def _customer_surveys(user: AnyUser, customer: Customer) -> tuple[bool, list[HistoryRow]]:
+    """The customer's survey answers on cases `user` may see, from whichever installed app defines
+    a `Survey` model tied to a customer or a case (the portal or messaging app, once merged)."""
     for app_label in ("portal", "messaging", "insights"):
         survey = _optional_model(app_label, "Survey")
         if survey is None:
@@ -149,6 +157,8 @@ def _customer_surveys(customer: Customer) -> tuple[bool, list[HistoryRow]]:
             query = survey._default_manager.filter(case__item__customer=customer)
         else:
             continue
+        if "case" in names:
+            query = query.filter(case__in=case_visible(user=user).values("pk"))
         return True, _history_rows(list(query.order_by("-pk")[:HISTORY_LIMIT]), "survey")
     return False, []
 
@@ -162,7 +172,8 @@ def customer_history(*, user: AnyUser, case: Case) -> CustomerHistory:
         return CustomerHistory(customer=None)
     assert item is not None  # a customer comes from the case's item
     items = list(
-        Item.objects.filter(customer=customer)
+        item_visible(user=user)
+        .filter(customer=customer)
         .exclude(pk=item.pk)
         .select_related("process")
         .order_by("-started_at", "-id")[:HISTORY_LIMIT]
@@ -174,8 +185,8 @@ def customer_history(*, user: AnyUser, case: Case) -> CustomerHistory:
         .select_related("item")
         .order_by("-opened_at", "-id")[:HISTORY_LIMIT]
     )
-    messages_available, messages = _customer_messages(customer)
-    surveys_available, surveys = _customer_surveys(customer)
+    messages_available, messages = _customer_messages(user, customer)
+    surveys_available, surveys = _customer_surveys(user, customer)
     return CustomerHistory(
         customer=customer,
         items=items,

@@ -18,6 +18,7 @@ from unstuck.desk.display import RULE_ORDER
 from unstuck.desk.filters import StallFilter
 from unstuck.desk.models import SavedView
 from unstuck.processes.models import Process, Step
+from unstuck.processes.selectors import process_visible
 from unstuck.stalls.models import Stall
 from unstuck.stalls.selectors import stall_list_visible
 from unstuck.tracking.models import Event, Item
@@ -52,10 +53,13 @@ class BoardNames:
         return by_process
 
 
-def board_names() -> BoardNames:
-    """Processes (with their current version's steps) and teams, in three small queries."""
+def board_names(*, user: AbstractBaseUser | AnonymousUser | None = None) -> BoardNames:
+    """Processes (with their current version's steps) and teams, in three small queries; with
+    `user`, only the processes they may read (the board's filter offers no other team's process)."""
+    found = process_visible(user=user) if user is not None else Process.objects.all()
     processes = {
-        p.pk: p for p in Process.objects.only("id", "key", "name", "current_version_id").order_by("name")
+        p.pk: p
+        for p in found.select_related(None).only("id", "key", "name", "current_version_id").order_by("name")
     }
     versions = {p.current_version_id: p.pk for p in processes.values() if p.current_version_id}
     step_rows = Step.objects.filter(version_id__in=versions).values_list(

@@ -63,7 +63,7 @@ class LogoutView(auth_views.LogoutView):
 @desk_login_required
 def stall_board_view(request: HttpRequest) -> HttpResponse:
     """卡点看板: open stalls, live. HTMX polls get just the live fragment; anything else the page."""
-    names = board_names()
+    names = board_names(user=request.user)
     form = StallFilterForm(
         request.GET,
         processes=names.process_choices(),

@@ -26,9 +26,9 @@ from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from unstuck.accounts.selectors import user_sees_all_teams, user_team_keys
 from unstuck.core.errors import DomainError
 from unstuck.processes.models import Process, Step
+from unstuck.processes.selectors import process_visible as process_visible_all
 from unstuck.tracking.models import Event
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -125,15 +125,8 @@ def log_filter_check(log_filter: LogFilter) -> None:
 
 
 def process_visible(*, user: AnyUser) -> QuerySet[Process]:
-    """Processes whose log `user` may read: all for admins and auditors, else their teams' processes."""
-    processes = Process.objects.filter(current_version__isnull=False).order_by("key")
-    if not user.is_authenticated:
-        return processes.none()
-    if user_sees_all_teams(user):
-        return processes
-    teams = user_team_keys(user)
-    with_team_steps = Step.objects.filter(team_key__in=teams).values("version__process_id")
-    return processes.filter(pk__in=with_team_steps)
+    """Loaded processes whose log `user` may read (the one rule lives in processes.selectors)."""
+    return process_visible_all(user=user).filter(current_version__isnull=False).order_by("key")
 
 
 def process_for_log(*, user: AnyUser, key: str) -> Process:

@@ -14,7 +14,7 @@ from unstuck.accounts.permissions import require_role
 from unstuck.core.errors import DomainError
 from unstuck.processes.definition import ProcessDefinitionError
 from unstuck.processes.models import Process
-from unstuck.processes.selectors import process_by_key, process_list
+from unstuck.processes.selectors import process_visible, process_visible_get
 from unstuck.processes.services import process_load
 from unstuck.stalls.selectors import stalls_as_of, stalls_now
 from unstuck.tracking.validation import RowError, parse_timestamp
@@ -99,9 +99,10 @@ def _out(process: Process) -> dict[str, Any]:
 
 @router.get("/processes", response=list[ProcessOut], summary="List processes")
 def processes_list(request: HttpRequest) -> Any:
+    """The processes you may read (your teams' processes; admins and auditors all)."""
     return [
         _out(p)
-        for p in process_list()
+        for p in process_visible(user=request.user)
         .filter(current_version__isnull=False)
         .prefetch_related("current_version__steps")
     ]
@@ -109,7 +110,8 @@ def processes_list(request: HttpRequest) -> Any:
 
 @router.get("/processes/{key}", response=ProcessOut, summary="One process with its steps")
 def process_detail(request: HttpRequest, key: str) -> Any:
-    process = process_by_key(key)
+    """Another team's process is not found (404)."""
+    process = process_visible_get(user=request.user, key=key)
     if process is None or process.current_version is None:
         raise HttpError(404, f"no process {key!r}")
     return _out(process)
@@ -140,8 +142,9 @@ def process_upload(request: HttpRequest, payload: ProcessLoadIn) -> Any:
     "/processes/{key}/stalled", response=list[StallFindingOut], summary="Items stuck now or at a moment"
 )
 def process_stalled(request: HttpRequest, key: str, query: Query[StalledQuery]) -> Any:
-    """Evaluates the rules on the stored state (now) or replays the log up to `as_of`."""
-    process = process_by_key(key)
+    """Evaluates the rules on the stored state (now) or replays the log up to `as_of`; another team's
+    process is not found (404)."""
+    process = process_visible_get(user=request.user, key=key)
     if process is None:
         raise HttpError(404, f"no process {key!r}")
     if query.as_of:

@@ -10,9 +10,11 @@ from itertools import groupby
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
-from unstuck.accounts.selectors import user_sees_all_teams, user_team_keys
+from unstuck.accounts.models import Role
+from unstuck.accounts.selectors import user_role, user_sees_all_teams, user_team_keys
 from unstuck.calendars.business_time import get_calendar
 from unstuck.processes.models import Process
+from unstuck.processes.selectors import process_visible
 from unstuck.processes.spec import spec_for_version
 from unstuck.stalls.models import Stall
 from unstuck.stalls.rules import effective_promise, item_moments
@@ -124,12 +126,18 @@ def stall_list_visible(
     item: str | None = None,
     only_open: bool = True,
 ) -> QuerySet[Stall]:
-    """Recorded stalls `user` may see: admins and auditors all, others their teams' and unowned ones."""
+    """Recorded stalls `user` may see: admins and auditors all; others those their teams own and,
+    in the processes they may read, the unowned ones (a step without a team); an integration the
+    stalls of its processes."""
     query = Stall.objects.select_related("item", "process")
     if not user.is_authenticated:
         return query.none()
     if not user_sees_all_teams(user):
-        query = query.filter(Q(team_key__in=user_team_keys(user)) | Q(team_key=""))
+        readable = process_visible(user=user).values("pk")
+        if user_role(user) == Role.INTEGRATION:
+            query = query.filter(process__in=readable)
+        else:
+            query = query.filter(Q(team_key__in=user_team_keys(user)) | Q(team_key="", process__in=readable))
     if only_open:
         query = query.filter(resolved_at__isnull=True)
     if process:

@@ -10,6 +10,7 @@ from ninja import Router
 from ninja.errors import HttpError
 
 from unstuck.accounts.permissions import require_role
+from unstuck.processes.selectors import process_writable_keys
 from unstuck.tracking.schemas import EventBatchIn, IngestOut, ItemOut
 from unstuck.tracking.selectors import item_events, item_get
 from unstuck.tracking.services import MAX_BATCH, event_ingest_batch
@@ -30,7 +31,9 @@ def _error(status: int, code: str, message: str) -> HttpResponse:
     description=(
         "Store up to 10,000 events. Each event is checked on its own: valid ones are stored even when "
         "others are rejected (by index, with a code and message); an already stored key counts as a "
-        "duplicate, so replaying a batch is safe. Requires an admin or supervisor token."
+        "duplicate, so replaying a batch is safe. Requires an admin, supervisor or integration token; "
+        "events of a process the token may not write are rejected with `forbidden_process` "
+        "(see docs/permissions.md)."
     ),
     openapi_extra={
         "requestBody": {
@@ -40,7 +43,7 @@ def _error(status: int, code: str, message: str) -> HttpResponse:
     },
 )
 def events_push(request: HttpRequest) -> Any:
-    require_role(request, "admin", "supervisor")
+    require_role(request, "admin", "supervisor", "integration")
     try:
         body = orjson.loads(request.body or b"")
     except orjson.JSONDecodeError as error:
@@ -51,12 +54,17 @@ def events_push(request: HttpRequest) -> Any:
         return _error(
             413, "batch_too_large", f"at most {MAX_BATCH:,} events per request, got {len(body['events']):,}"
         )
-    result = event_ingest_batch(events=body["events"], source=f"api:{request.user.get_username()}")
+    result = event_ingest_batch(
+        events=body["events"],
+        source=f"api:{request.user.get_username()}",
+        writable_processes=process_writable_keys(user=request.user),
+    )
     return {
         "accepted": result.accepted,
         "duplicates": result.duplicates,
         "rejected": [r.__dict__ for r in result.rejected],
         "unknown_steps": result.unknown_steps,
+        "notices": [n.__dict__ for n in result.notices],
     }
 
 

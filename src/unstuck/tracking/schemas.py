@@ -62,6 +62,13 @@ class IngestOut(Schema):
         ...,
         description="Per process, steps named by accepted events that the process does not list (counts).",
     )
+    notices: list[RejectionOut] = Field(
+        default_factory=list,
+        description=(
+            "Stored events of which something was not applied, by index: `customer_kept` when the "
+            "customer also has items in processes the token may not write (their details stay)."
+        ),
+    )
 
 
 class ItemEventOut(Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from unstuck.tracking.ingest import (
     items_advance,
     items_lock,
 )
+from unstuck.tracking.ingest_scope import RowNotice, customers_shielded
 from unstuck.tracking.item_state import ItemState
 from unstuck.tracking.models import Item
 from unstuck.tracking.validation import ITEM_ATTRS_MAX_BYTES, CheckedEvent, RowError, TimeWindow, check_event
@@ -50,17 +51,22 @@ class IngestResult:
     duplicates: int = 0
     rejected: list[RowRejection] = field(default_factory=list)
     unknown_steps: dict[str, dict[str, int]] = field(default_factory=dict)
+    notices: list[RowNotice] = field(default_factory=list)
 
 
 class BatchTooLarge(ValueError):
     """More events than one batch may carry."""
 
 
-def event_ingest_batch(*, events: Sequence[Any], source: str = "api") -> IngestResult:
+def event_ingest_batch(
+    *, events: Sequence[Any], source: str = "api", writable_processes: Collection[str] | None = None
+) -> IngestResult:
     """Store a batch of events in one transaction and advance their items.
 
     Valid rows are stored even when others are rejected; an event whose key is already stored is
-    a duplicate and changes nothing, so replaying a batch is safe.
+    a duplicate and changes nothing, so replaying a batch is safe. With `writable_processes` (the
+    caller's, see processes.selectors), events of any other process are rejected
+    (`forbidden_process`) and shared customers keep their details (see tracking.ingest_scope).
     """
     if len(events) > MAX_BATCH:
         raise BatchTooLarge(f"a batch carries at most {MAX_BATCH:,} events, this one has {len(events):,}")
@@ -79,7 +85,16 @@ def event_ingest_batch(*, events: Sequence[Any], source: str = "api") -> IngestR
     valid: list[CheckedEvent] = []
     seen_keys: set[tuple[str, str]] = set()
     for event in checked:
-        if event.process not in processes:
+        if writable_processes is not None and event.process not in writable_processes:
+            result.rejected.append(
+                RowRejection(
+                    event.index,
+                    "forbidden_process",
+                    f"process: you may not push events into {event.process!r}",
+                    "process",
+                )
+            )
+        elif event.process not in processes:
             result.rejected.append(
                 RowRejection(
                     event.index,
@@ -96,6 +111,8 @@ def event_ingest_batch(*, events: Sequence[Any], source: str = "api") -> IngestR
     if not valid:
         result.rejected.sort(key=lambda r: r.index)
         return result
+    if writable_processes is not None:
+        valid, result.notices = customers_shielded(valid, writable_processes)
 
     inserted, too_large = _store(processes, valid, source)
     result.rejected.extend(

@@ -102,7 +102,9 @@ def test_an_agent_sees_their_teams_stalls_and_unowned_ones_only(processes):
     warehouse_agent = _signed_in(make_user("zhang", role="agent", team="warehouse"))
     page = warehouse_agent.get("/").content.decode()
     assert "SO20261121-0930" in page  # picking: warehouse
-    assert "BT-87760" in page  # dispatch_failed has no team: everybody's
+    # dispatch_failed has no team, but b-dispatch is the service team's process: not warehouse's.
+    assert "BT-87760" not in page
+    assert warehouse_agent.get("/items/b-dispatch/BT-87760/").status_code == 404
     assert "SO20261119-0208" not in page  # shipped: carrier
     assert "BT-88123" not in page  # awaiting confirmation: service
     assert warehouse_agent.get("/items/order-delivery/SO20261119-0208/").status_code == 200
