@@ -114,6 +114,8 @@ class TabularLayout:
             index = self.promised_at
         if field.startswith("customer.") and (name := field.partition(".")[2]) in CUSTOMER_FIELDS:
             index = next((i for f, i in self.customer if f == name), None)
+        if field.startswith("attrs."):
+            index = next((i for name, i in self.attrs if name == field[len("attrs.") :]), None)
         return self.names[index] if index is not None else field
 
     def event(self, values: Sequence[Any]) -> EventDict:

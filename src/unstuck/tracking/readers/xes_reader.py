@@ -104,6 +104,8 @@ class XesReader:
         names = {"item": f"case:{self.item_key}", "step": self.step_key, "at": self.at_key}
         if self.promised_key:
             names["promised_at"] = self.promised_key
+        if field and field.startswith("attrs."):
+            return field[len("attrs.") :]  # an event attribute under its own key
         return names.get(field, field) if field else None
 
     def __iter__(self) -> Iterator[SourceRow]:
