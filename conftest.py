@@ -2,13 +2,44 @@
 
 from __future__ import annotations
 
+import os
+from datetime import datetime
+
 import pytest
+
+#: `UNSTUCK_TEST_NOW=2026-10-01T08:59:00+08:00` runs the session as if started at that moment (the
+#: clock keeps ticking from there), so CI can prove the time-sensitive tests pass at any hour.
+TEST_NOW = "UNSTUCK_TEST_NOW"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--now",
+        default=os.environ.get(TEST_NOW, ""),
+        help=f"ISO moment with its offset the session starts at, ticking from there (or ${TEST_NOW})",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # Anything external is a real local server started by the test; nothing leaves the machine.
     if config.pluginmanager.hasplugin("socket") and not config.getoption("allow_hosts", None):
         config.option.allow_hosts = "127.0.0.1,::1,localhost"
+    now = config.getoption("now")
+    if now:
+        import time_machine
+
+        moment = datetime.fromisoformat(now)
+        if moment.tzinfo is None:
+            raise pytest.UsageError(f"--now / {TEST_NOW} needs an offset, e.g. 2026-10-01T08:59:00+08:00")
+        # Started here, so every xdist worker and pytest-django's database setup already see it.
+        traveller = time_machine.travel(moment, tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    now = config.getoption("now")
+    return f"clock pinned: the session starts at {now}" if now else None
 
 
 @pytest.fixture(autouse=True)

@@ -175,6 +175,9 @@ def load_scenes() -> None:
 #: A fixed moment for tests that need one (not "now").
 T_REF = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
+#: Tuesday 2026-11-24 10:00 in Shanghai: an ordinary working morning, for tests frozen in business hours.
+WORKDAY_MORNING = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+
 
 def route_cases() -> int:
     """What the worker's case jobs do: open a case for every new stall (and resolve recovered ones)."""
@@ -199,12 +202,28 @@ def stalled_cases(
     return list(Case.objects.filter(item__external_id__startswith=prefix).order_by("id"))
 
 
-def sla(case: Any, *, due_in: timedelta | None, state: str = "ok") -> None:
-    """Stand in for the SLA engineer's service (contract #1): set the case's denormalised SLA fields."""
+def sla(case: Any, *, due_in: timedelta) -> str:
+    """Make `case`'s SLA fall due `due_in` of business time from now (negative: overdue) through the
+    SLA engine: the agent's last customer update is dated so that the next-update clock falls due
+    then, and the worker fires the warnings and breach that fell due. Returns the case's SLA state,
+    which follows from the policy (a warning once half the next-update time is used)."""
+    from unstuck.calendars.business_time import get_calendar
+    from unstuck.cases.escalation import sla_timers_fire
     from unstuck.cases.models import Case
+    from unstuck.cases.sla import case_calendar_key, case_customer_updated
+    from unstuck.cases.sla_models import SlaClock, SlaTarget
 
-    due = timezone.now() + due_in if due_in is not None else None
-    Case.objects.filter(pk=case.pk).update(sla_due_at=due, sla_state=state)
+    case = Case.objects.select_related("team").get(pk=case.pk)
+    budget = SlaClock.objects.get(case=case, target=SlaTarget.NEXT_UPDATE).budget_seconds
+    seconds = round(due_in.total_seconds())
+    assert seconds <= budget, f"due in {due_in}: longer than the case's next-update target ({budget} s)"
+    now = timezone.now()
+    calendar = get_calendar(case_calendar_key(case))
+    updated = calendar.add_seconds(calendar.add_seconds(now, seconds), -budget)
+    case_customer_updated(case_id=case.pk, at=updated)
+    sla_timers_fire(now=now)
+    case.refresh_from_db()
+    return str(case.sla_state)
 
 
 def signed_in(username: str, role: str, *, team: str = "warehouse") -> Any:

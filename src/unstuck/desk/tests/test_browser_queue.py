@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from unstuck.cases.models import Case
+from unstuck.cases.sla_models import SlaClock, SlaTarget
 from unstuck.core.worker import run_jobs_once
 from unstuck.desk.tests.conftest import CHROMIUM
 from unstuck.desk.tests.factories import load_processes, load_scenes, make_user, route_cases, sla, step_event
@@ -122,8 +123,10 @@ def test_screenshots_of_queue_case_wall_and_process_graph(browser: Any, live_ser
     route_cases()
     states = ["breached", "warning", "ok", "ok", "ok", "warning", "ok", "breached", "ok", "ok"]
     for index, case in enumerate(Case.objects.order_by("id")):
-        due = {"breached": -0.4, "warning": 0.6}.get(states[index % len(states)], 3 + index)
-        sla(case, due_in=timedelta(hours=due), state=states[index % len(states)])
+        # Left of the next-update time: past it, a quarter of it (warned), or most of it (no warning yet).
+        budget = SlaClock.objects.get(case=case, target=SlaTarget.NEXT_UPDATE).budget_seconds
+        left = {"breached": -0.05, "warning": 0.25}.get(states[index % len(states)], 0.9 - index / 100)
+        assert sla(case, due_in=timedelta(seconds=round(left * budget))) == states[index % len(states)]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = _zh_page(browser)
     _sign_in(page, live_server.url, "zhou")

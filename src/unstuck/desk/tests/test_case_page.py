@@ -12,6 +12,7 @@ from unstuck.cases.services import case_note_add
 from unstuck.desk import panels
 from unstuck.desk.tests.factories import (
     PASSWORD,
+    WORKDAY_MORNING,
     make_user,
     route_cases,
     sla,
@@ -21,7 +22,8 @@ from unstuck.desk.tests.factories import (
 )
 from unstuck.tracking.services import event_ingest_batch
 
-pytestmark = pytest.mark.django_db
+# SLA due moments are business time: every test here runs on the same working morning.
+pytestmark = [pytest.mark.django_db, pytest.mark.clock, pytest.mark.time_machine(WORKDAY_MORNING, tick=False)]
 
 
 def _signed_in(user) -> Client:
@@ -50,7 +52,7 @@ def test_the_case_page_shows_header_events_customer_history_and_timeline(process
     worker_pass(now)
     route_cases()
     case = Case.objects.get(item__external_id="SO-77")
-    sla(case, due_in=timedelta(hours=2))
+    assert sla(case, due_in=timedelta(hours=8)) == "ok"
     case_note_add(case_id=case.pk, actor=agent, text="已联系仓库")
     page = _signed_in(agent).get(f"/cases/{case.pk}/").content.decode()
     for text in (

@@ -12,9 +12,10 @@ from unstuck.desk.countdown import CalendarCache, case_countdown
 from unstuck.desk.models import SavedView
 from unstuck.desk.queue import cursor_decode, queue_page
 from unstuck.desk.queue_filters import QueueFilter
-from unstuck.desk.tests.factories import PASSWORD, make_user, sla, stalled_cases
+from unstuck.desk.tests.factories import PASSWORD, WORKDAY_MORNING, make_user, sla, stalled_cases
 
-pytestmark = pytest.mark.django_db
+# SLA due moments are business time: every test here runs on the same working morning.
+pytestmark = [pytest.mark.django_db, pytest.mark.clock, pytest.mark.time_machine(WORKDAY_MORNING, tick=False)]
 
 
 def _signed_in(user) -> Client:
@@ -30,12 +31,14 @@ def _row_order(page: str, cases: list[Case]) -> list[str]:
 
 def test_my_queue_sorts_by_sla_due_then_priority_then_age_in_chinese(processes):
     agent = make_user("li", role="agent", team="warehouse")
-    a, b, c, d, e = stalled_cases(5)
-    sla(a, due_in=timedelta(hours=6))
-    sla(b, due_in=timedelta(hours=1), state="warning")
-    sla(c, due_in=None, state="")
-    sla(d, due_in=None, state="")
-    sla(e, due_in=timedelta(hours=-1), state="breached")
+    a, b = stalled_cases(2, prefix="A")
+    SlaPolicy.objects.update(active=False)  # opened while no policy is active, c and d get no SLA
+    c, d = stalled_cases(2, prefix="N")
+    SlaPolicy.objects.update(active=True)
+    (e,) = stalled_cases(1, prefix="E")
+    assert sla(a, due_in=timedelta(hours=6)) == "ok"
+    assert sla(b, due_in=timedelta(hours=1)) == "warning"
+    assert sla(e, due_in=timedelta(hours=-1)) == "breached"
     Case.objects.filter(pk=d.pk).update(priority="P1")  # no SLA: P1 before P3, both after any SLA
     page = _signed_in(agent).get("/queue/").content.decode()
     assert '<html lang="zh-Hans">' in page and "我的队列" in page and "5 个未完成工单" in page
@@ -83,8 +86,8 @@ def test_the_queue_shows_countdowns_with_their_tone(processes):
     # A team that works around the clock, so "5 minutes overdue" holds at any hour the suite runs.
     Team.objects.filter(key="warehouse").update(calendar_key="always")
     calm, late = stalled_cases(2)
-    sla(calm, due_in=timedelta(days=3))
-    sla(late, due_in=timedelta(minutes=-5), state="breached")
+    assert sla(calm, due_in=timedelta(hours=20)) == "ok"
+    assert sla(late, due_in=timedelta(minutes=-5)) == "breached"
     page = _signed_in(agent).get("/queue/").content.decode()
     assert 'class="countdown countdown-calm" data-remaining=' in page
     assert 'class="countdown countdown-red" data-remaining="-' in page
@@ -118,10 +121,12 @@ def test_filters_narrow_and_values_that_fit_no_field_are_ignored(processes):
     # The default policies (cases migration 0004) would give every case an SLA; without an active
     # policy the cases open with none, so "no SLA" has cases to find (a and c stay without one).
     SlaPolicy.objects.update(active=False)
-    a, b, c = stalled_cases(3)
+    a, c = stalled_cases(2)
     Case.objects.filter(pk=a.pk).update(priority="P1")
-    sla(b, due_in=timedelta(hours=1), state="warning")
     case_status_change(case_id=c.pk, actor=agent, status="in_progress")
+    SlaPolicy.objects.update(active=True)
+    (b,) = stalled_cases(1, prefix="B")
+    assert sla(b, due_in=timedelta(hours=1)) == "warning"
     assert sorted(Case.objects.values_list("sla_state", flat=True)) == ["", "", "warning"]
     client = _signed_in(agent)
 
@@ -159,8 +164,8 @@ def test_search_by_item_id_case_number_customer_phone_and_note_text(processes):
 def test_keyset_pages_walk_the_queue_once_in_order(processes):
     agent = make_user("li", role="agent", team="warehouse")
     cases = stalled_cases(7)
-    for index, case in enumerate(cases[:4]):
-        sla(case, due_in=timedelta(hours=4 - index))
+    for index, case in enumerate(cases[:4]):  # before the others' first response (4 h after opening)
+        sla(case, due_in=timedelta(hours=3.5 - index))
     expected = [case.pk for case in reversed(cases[:4])] + [case.pk for case in cases[4:]]
     seen: list[int] = []
     filters = QueueFilter()
@@ -282,8 +287,9 @@ def test_a_supervisors_team_queue_merges_their_teams_and_the_unassigned_in_queue
     cases = stalled_cases(7)
     Case.objects.filter(pk__in=[cases[1].pk, cases[4].pk]).update(team=other)
     Case.objects.filter(pk__in=[cases[2].pk, cases[5].pk]).update(team=None)
-    for index, case in enumerate(cases[:5]):  # interleaved SLA due moments across the buckets
-        sla(case, due_in=timedelta(hours=5 - index))
+    # Interleaved SLA due moments across the buckets, before the others' first response (4 h after opening).
+    for index, case in enumerate(cases[:5]):
+        sla(case, due_in=timedelta(minutes=210 - 30 * index))
     expected = [case.pk for case in reversed(cases[:5])] + [case.pk for case in cases[5:]]
     seen: list[int] = []
     filters = QueueFilter(scope="team")

@@ -10,10 +10,18 @@ from django.utils import timezone
 
 from unstuck.cases.models import Case
 from unstuck.desk.selectors import board_names
-from unstuck.desk.tests.factories import PASSWORD, make_user, sla, stall_items, stalled_cases
+from unstuck.desk.tests.factories import (
+    PASSWORD,
+    WORKDAY_MORNING,
+    make_user,
+    sla,
+    stall_items,
+    stalled_cases,
+)
 from unstuck.desk.wall import wall_read
 
-pytestmark = pytest.mark.django_db
+# SLA due moments are business time: every test here runs on the same working morning.
+pytestmark = [pytest.mark.django_db, pytest.mark.clock, pytest.mark.time_machine(WORKDAY_MORNING, tick=False)]
 
 
 def _signed_in(user) -> Client:
@@ -26,8 +34,8 @@ def test_the_wall_groups_stalls_and_breaches_by_process_step_and_team_with_workl
     li = make_user("li", role="agent", team="warehouse")
     make_user("wu", role="agent", team="warehouse")
     cases = stalled_cases(4)
-    sla(cases[0], due_in=timedelta(minutes=-30), state="breached")
-    sla(cases[1], due_in=timedelta(hours=1), state="warning")
+    assert sla(cases[0], due_in=timedelta(minutes=-30)) == "breached"
+    assert sla(cases[1], due_in=timedelta(hours=1)) == "warning"
     supervisor = _signed_in(make_user("wang", role="supervisor", team="warehouse"))
     page = supervisor.get("/wall/").content.decode()
     assert "实时监控墙" in page and "4 个未解决卡点 · 1 个 SLA 超时" in page
@@ -70,12 +78,12 @@ def test_the_wall_costs_the_same_queries_for_few_or_many_cases(processes):
     make_user("li", role="agent", team="warehouse")
     client = _signed_in(make_user("wang", role="supervisor", team="warehouse"))
     for case in stalled_cases(2, prefix="A"):
-        sla(case, due_in=timedelta(minutes=-5), state="breached")
+        assert sla(case, due_in=timedelta(minutes=-5)) == "breached"
     assert client.get("/wall/").status_code == 200
     with CaptureQueriesContext(connection) as few:
         assert client.get("/wall/").status_code == 200
     for case in stalled_cases(30, prefix="B"):
-        sla(case, due_in=timedelta(minutes=-5), state="breached")
+        assert sla(case, due_in=timedelta(minutes=-5)) == "breached"
     with CaptureQueriesContext(connection) as many:
         page = client.get("/wall/").content.decode()
     assert "32 个未解决卡点 · 32 个 SLA 超时" in page
@@ -114,7 +122,7 @@ def test_breaches_are_grouped_by_the_step_the_case_stalled_at(processes):
     shipped = stalled_cases(1, step="shipped", hours_ago=60, prefix="SS")
     assert [c.step for c in picking] == ["picking", "picking"] and shipped[0].step == "shipped"
     for case in [*picking, *shipped]:
-        sla(case, due_in=timedelta(minutes=-10), state="breached")
+        assert sla(case, due_in=timedelta(minutes=-10)) == "breached"
     admin = make_user("zhou", role="admin", team="warehouse")
     wall = wall_read(user=admin, names=board_names(), now=timezone.now())
     breaches = {(g.process, g.step, g.team): g.breaches for g in wall.groups if g.breaches}
