@@ -25,6 +25,12 @@ class InboundOut(Schema):
     message: int = Field(description="Id of the stored incoming message.")
     matched: bool = Field(description="Whether the mail was threaded onto a case.")
     case: str | None = Field(description="Number of the case it was threaded onto, if any.")
+    quarantined: str | None = Field(
+        default=None,
+        description="Why the mail was held for a supervisor instead (`unknown_sender`: not the case's "
+        "customer or a colleague; `authentication_failed`: Authentication-Results say the sender's domain "
+        "failed DMARC/SPF/DKIM; `no_case`: it names no case), or null when it was threaded.",
+    )
     duplicate: bool = Field(
         description="True when this Message-ID had been received before (nothing changed)."
     )
@@ -80,6 +86,7 @@ def inbound_email(request: HttpRequest) -> InboundOut:
         message=result.message.pk,
         matched=result.case is not None,
         case=result.case.number if result.case is not None else None,
+        quarantined=result.quarantine.reason if result.quarantine is not None else None,
         duplicate=result.duplicate,
     )
 

@@ -1,8 +1,12 @@
 """Inbound mail: a customer's reply threaded onto its case, from the webhook or the IMAP poller.
 
 Matching, first hit wins: `In-Reply-To`, then every id in `References` (one of our Message-IDs),
-then a case number (C-000123) in the subject. A reply is stored once per Message-ID, so the
-webhook and the poller may both see it, and a poller killed before marking it seen repeats nothing.
+then a case number (C-000123) in the subject. A matched mail is threaded only when its sender is the
+case's customer (or the address we wrote to) or a colleague, and no `Authentication-Results` header
+says the sender's domain failed DMARC/SPF/DKIM; anything else (a stranger's `Re: C-000005`, a mail
+naming no case) is quarantined for a supervisor (`messaging.quarantine`). A reply is stored once per
+Message-ID, so the webhook and the poller may both see it, and a poller killed before marking it
+seen repeats nothing.
 """
 
 from __future__ import annotations
@@ -19,12 +23,15 @@ from email.utils import parseaddr
 from urllib.parse import unquote, urlparse
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from unstuck.cases.models import Case
 from unstuck.core.errors import DomainError
-from unstuck.messaging.models import Message
+from unstuck.messaging.case_values import case_customer
+from unstuck.messaging.mail_trust import address_normalise, authentication_failure
+from unstuck.messaging.models import Message, QuarantinedMail
 from unstuck.messaging.recording import case_record
 from unstuck.messaging.vocabulary import ChannelKind
 
@@ -37,11 +44,12 @@ MAX_INBOUND_BYTES = 10 * 1024 * 1024
 
 @dataclass(frozen=True)
 class InboundResult:
-    """What became of one inbound mail."""
+    """What became of one inbound mail: threaded onto `case`, or held in `quarantine`."""
 
     message: Message
     case: Case | None
     duplicate: bool
+    quarantine: QuarantinedMail | None = None
 
 
 def _body_text(parsed: EmailMessage) -> str:
@@ -77,8 +85,41 @@ def _match(parsed: EmailMessage) -> tuple[Message | None, Case | None]:
     return None, None
 
 
+def sender_trusted(*, sender: str, case: Case, replied: Message | None) -> bool:
+    """Whether `sender` may speak on `case`: its customer, the address our mail went to, a colleague."""
+    address = address_normalise(sender)
+    if not address:
+        return False
+    customer = case_customer(case)
+    if customer is not None and address_normalise(customer.email) == address:
+        return True
+    if replied is not None and replied.case_id == case.pk and address_normalise(replied.recipient) == address:
+        return True
+    return User.objects.filter(is_active=True, email__iexact=address).exists()
+
+
+def _quarantine_reason(
+    parsed: EmailMessage, *, sender: str, case: Case | None, replied: Message | None
+) -> tuple[str, str] | None:
+    """(reason, detail) when the mail must wait for a supervisor, None when it may be threaded."""
+    failed = authentication_failure(parsed, sender=sender)
+    if failed:
+        return QuarantinedMail.Reason.AUTHENTICATION_FAILED, failed
+    if case is None:
+        return QuarantinedMail.Reason.NO_CASE, ""
+    if not sender_trusted(sender=sender, case=case, replied=replied):
+        return QuarantinedMail.Reason.UNKNOWN_SENDER, ""
+    return None
+
+
+def _seen(message: Message) -> InboundResult:
+    held = QuarantinedMail.objects.filter(message=message).first()
+    return InboundResult(message, message.case, True, held)
+
+
 def inbound_email_receive(*, raw: bytes, source: str = "webhook") -> InboundResult:
-    """Store one raw RFC 822 mail as an incoming message on its case (matched as above)."""
+    """Store one raw RFC 822 mail as an incoming message on its case (matched as above), or hold it
+    in quarantine when its sender may not speak on that case."""
     if not raw.strip():
         raise DomainError("empty_message", "The request body must be a raw RFC 822 message; it is empty.")
     if len(raw) > MAX_INBOUND_BYTES:
@@ -93,9 +134,11 @@ def inbound_email_receive(*, raw: bytes, source: str = "webhook") -> InboundResu
         if message_id:
             seen = Message.objects.filter(message_id=message_id).select_related("case").first()
             if seen is not None:
-                return InboundResult(seen, seen.case, True)
-        replied, case = _match(parsed)
+                return _seen(seen)
+        replied, claimed = _match(parsed)
         sender = parseaddr(str(parsed.get("From", "")))[1]
+        held = _quarantine_reason(parsed, sender=sender, case=claimed, replied=replied)
+        case = claimed if held is None else None
         message = Message(
             direction=Message.Direction.IN,
             message_id=message_id,
@@ -103,25 +146,40 @@ def inbound_email_receive(*, raw: bytes, source: str = "webhook") -> InboundResu
             channel=ChannelKind.EMAIL,
             case=case,
             item=case.item if case is not None and case.item_id else None,
-            customer=replied.customer if replied is not None else None,
+            customer=replied.customer if replied is not None and case is not None else None,
             in_reply_to=replied,
             sender=sender[:300],
             recipient=parseaddr(str(parsed.get("To", "")))[1][:300],
             subject=" ".join(str(parsed.get("Subject", "")).split())[:300],
             body_text=_body_text(parsed)[:100_000],
             status=Message.Status.RECEIVED,
-            context={"source": source},
+            context={"source": source, **({"quarantined": held[0]} if held else {})},
             sent_at=timezone.now(),
         )
         try:
             with transaction.atomic():
                 message.save(force_insert=True)
         except IntegrityError:  # the same reply arrived through the other path at the same moment
-            seen = Message.objects.select_related("case").get(message_id=message_id)
-            return InboundResult(seen, seen.case, True)
-        if case is not None:
+            return _seen(Message.objects.select_related("case").get(message_id=message_id))
+        quarantine = None
+        if held is not None:
+            quarantine = QuarantinedMail.objects.create(
+                message=message,
+                claimed_case=claimed,
+                reason=held[0],
+                detail=held[1],
+                received_at=message.sent_at or timezone.now(),
+            )
+            logger.info(
+                "inbound mail %s from %s quarantined (%s), claimed %s",
+                message.pk,
+                sender,
+                held[0],
+                claimed.number if claimed is not None else "no case",
+            )
+        elif case is not None:
             case_record(case=case, message=message, event="received")
-    return InboundResult(message, case, False)
+    return InboundResult(message, case, False, quarantine)
 
 
 @dataclass(frozen=True)

@@ -222,3 +222,60 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id}#{self.number} {self.outcome}"
+
+
+class QuarantinedMail(models.Model):
+    """An inbound mail not threaded onto a case: its sender is not the case's customer or a colleague,
+    its `Authentication-Results` say the sender's domain failed DMARC/SPF/DKIM, or it names no case.
+    It waits here until a supervisor attaches it to a case or discards it."""
+
+    class Reason(models.TextChoices):
+        UNKNOWN_SENDER = "unknown_sender", _("Sender is not the case's customer or a colleague")
+        AUTHENTICATION_FAILED = "authentication_failed", _("Sender's domain failed authentication")
+        NO_CASE = "no_case", _("Names no case")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        ATTACHED = "attached", _("Attached to a case")
+        DISCARDED = "discarded", _("Discarded")
+
+    message = models.OneToOneField(
+        Message, verbose_name=_("message"), on_delete=models.CASCADE, related_name="quarantine"
+    )
+    claimed_case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case it claimed"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=24, choices=Reason.choices)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    received_at = models.DateTimeField(_("received at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    attached_to = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("attached to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("quarantined mail")
+        verbose_name_plural = _("quarantined mail")
+        indexes = [models.Index(fields=["status", "received_at"], name="quarantine_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.message.sender} {self.reason} ({self.status})"

@@ -11,7 +11,7 @@ from django.test import Client
 from unstuck.cases.models import TimelineEntry
 from unstuck.cases.tests.factories import bearer, person
 from unstuck.messaging.inbound import imap_poll
-from unstuck.messaging.models import Message
+from unstuck.messaging.models import Message, QuarantinedMail
 from unstuck.messaging.outbox import outbox_deliver
 from unstuck.messaging.services import message_enqueue
 from unstuck.messaging.tests.factories import case_with_customer
@@ -23,10 +23,15 @@ URL = "/api/v1/inbound/email"
 
 
 def reply(
-    *, in_reply_to: str = "", subject: str = "Re: 进展说明", message_id: str = "<r1@example.cn>"
+    *,
+    in_reply_to: str = "",
+    subject: str = "Re: 进展说明",
+    message_id: str = "<r1@example.cn>",
+    sender: str = "王女士 <wang@example.cn>",
+    authentication: tuple[str, ...] = (),
 ) -> bytes:
-    headers = [
-        "From: 王女士 <wang@example.cn>",
+    headers = [f"Authentication-Results: {result}" for result in authentication] + [
+        f"From: {sender}",
         "To: support@unstuck.example.cn",
         f"Subject: {subject}",
         f"Message-ID: {message_id}",
@@ -61,6 +66,7 @@ def test_reply_threads_by_in_reply_to_onto_the_case_and_its_timeline(smtp):
         "message": response.json()["message"],
         "matched": True,
         "case": case.number,
+        "quarantined": None,
         "duplicate": False,
     }
     stored = Message.objects.get(direction="in")
@@ -79,12 +85,12 @@ def test_reply_threads_by_case_number_in_the_subject():
     assert response.json()["case"] == case.number
 
 
-def test_unmatched_reply_is_kept_without_a_case():
+def test_unmatched_reply_is_kept_without_a_case_in_quarantine():
     case_with_customer()
     response = post(reply(subject="你好"))
-    assert (
-        response.json()["matched"] is False and Message.objects.filter(direction="in", case=None).count() == 1
-    )
+    assert response.json()["matched"] is False and response.json()["quarantined"] == "no_case"
+    held = QuarantinedMail.objects.get()
+    assert held.message.case is None and held.claimed_case is None and held.status == "pending"
 
 
 @pytest.mark.parametrize(
@@ -119,6 +125,26 @@ def test_imap_poller_threads_unseen_replies_once(smtp):
         client.logout()
     assert Message.objects.filter(direction="in", case=case).count() == 2
     assert TimelineEntry.objects.filter(case=case, kind="message_received").count() == 2
+
+
+def test_imap_poller_threads_the_customer_and_quarantines_the_stranger():
+    case = case_with_customer()
+    with ImapServer() as imap:
+        client = imaplib.IMAP4("127.0.0.1", imap.port)
+        client.login(imap.user, imap.password)
+        client.append("INBOX", None, None, reply(subject=f"Re: {case.number}"))
+        stranger = reply(
+            subject=f"Re: {case.number}", message_id="<x1@evil.example>", sender="x@evil.example"
+        )
+        client.append("INBOX", None, None, stranger)
+        assert imap_poll(url=imap.url, batch=10, force=True) == 2
+        client.logout()
+    threaded = Message.objects.get(direction="in", case=case)
+    assert threaded.sender == "wang@example.cn"
+    held = QuarantinedMail.objects.get()
+    assert (held.message.sender, held.claimed_case, held.reason) == ("x@evil.example", case, "unknown_sender")
+    assert held.message.case is None
+    assert TimelineEntry.objects.filter(case=case, kind="message_received").count() == 1
 
 
 def test_imap_mail_seen_again_after_a_crash_is_stored_once():
