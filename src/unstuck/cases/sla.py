@@ -371,8 +371,8 @@ def sla_remaining_seconds(*, clock: SlaClock, now: datetime) -> int | None:
 @transaction.atomic
 def case_customer_updated(*, case_id: int, at: datetime | None = None) -> Case:
     """Record that the customer was sent an update on the case (an outbound message): it is a human
-    action (meets the first response) and restarts the next-update clock. For the messaging app,
-    which writes the message's own timeline entry."""
+    action (meets the first response) and restarts the next-update clock. Called by the messaging
+    app when an agent's message to the customer is queued (it writes the message's timeline entry)."""
     case = Case.objects.select_for_update(of=("self",)).select_related("team").filter(pk=case_id).first()
     if case is None:
         raise DomainError("case_not_found", f"No case {case_id}.", status=404)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from unstuck.cases.services import case_lock
+from unstuck.cases.sla import case_customer_updated
 from unstuck.core.errors import DomainError
 from unstuck.messaging.case_values import case_customer, confirm_link, default_values
 from unstuck.messaging.models import Message
@@ -77,7 +78,8 @@ def case_message_send(
     *, case: Case, actor: User, template_key: str, extra: dict[str, str], channel: str | None, token: str
 ) -> Message | None:
     """Queue the agent's message to the case's customer; `token` (one per compose form) makes a
-    double-submitted form send once. The timeline records it (queued, then sent/failed)."""
+    double-submitted form send once. The timeline records it (queued, then sent/failed). A message
+    that can go is a customer update: it meets the first response and restarts the next-update clock."""
     if not token or len(token) > 64:
         raise DomainError("invalid_token", "The compose form's token is missing; reload the case page.")
     dedupe_key = f"compose:{case.pk}:{token}"
@@ -85,10 +87,13 @@ def case_message_send(
         locked = case_lock(case.pk)  # a second submit of the form waits here, then finds the first
         if Message.objects.filter(dedupe_key=dedupe_key).exists():
             return None  # sent already: sign no links for a message that will not go
-        return message_enqueue(
+        message = message_enqueue(
             template_key=template_key,
             context=case_context(case=locked, actor=actor, extra=extra, issue_links=True),
             dedupe_key=dedupe_key,
             case=locked,
             channel=channel or None,
         )
+        if message is not None and message.status != Message.Status.DEAD:
+            case_customer_updated(case_id=locked.pk)
+        return message
