@@ -26,6 +26,7 @@ from unstuck.casework.services.causes import category_get, cause_record
 from unstuck.casework.services.playbooks import checklist_instantiate
 from unstuck.casework.services.remedies import approval_threshold, remedy_check, remedy_record
 from unstuck.core.errors import DomainError
+from unstuck.portal.services import follow_ups_pause
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -274,7 +275,8 @@ def _status_link(case: Case) -> str:
 @transaction.atomic
 def incident_notice_send(*, incident_id: int, actor: User, reason: str, eta: str = "") -> IncidentNotice:
     """Tell every open child's customer what happened and the new ETA (template `incident_notice`),
-    through the message outbox; children without a customer are skipped."""
+    through the message outbox, and pause the children's own proactive updates; children without a
+    customer are skipped."""
     try:  # contract #4: the talk engineer's outbox; refused clearly until that app is installed
         from unstuck.messaging.services import message_enqueue
     except ImportError:
@@ -287,6 +289,17 @@ def incident_notice_send(*, incident_id: int, actor: User, reason: str, eta: str
             "missing_field", "Say what happened (`reason`): customers read it.", details={"field": "reason"}
         )
     incident, parent = _incident_locked(incident_id, actor)
+    # Told in bulk from now on: each open child's own proactive updates (the portal's) would repeat it.
+    follow_ups_pause(
+        case_ids=list(
+            Case.objects.filter(incident_links__incident=incident, status__in=OPEN).values_list(
+                "pk", flat=True
+            )
+        ),
+        actor=actor,
+        reason=_("Told in bulk with incident %(number)s: %(reason)s")
+        % {"number": parent.number, "reason": reason},
+    )
     now = timezone.now()
     notice = IncidentNotice.objects.create(
         incident=incident, reason=reason[:2000], eta=eta.strip()[:200], sent_by=actor, sent_at=now
