@@ -3,6 +3,7 @@ unsaved text, and channels with a "send test" that goes through the outbox and s
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -18,6 +19,8 @@ from unstuck.cases.selectors import case_visible
 from unstuck.core.errors import DomainError
 from unstuck.desk.admin_access import field_errors, settings_reader_required, settings_render
 from unstuck.messaging.case_values import case_customer, default_values
+from unstuck.messaging.channel_secrets import options_masked, options_secret_names, url_masked
+from unstuck.messaging.models import Channel
 from unstuck.messaging.services import channel_test_send
 from unstuck.messaging.settings_services import (
     SAMPLE_VALUES_EN,
@@ -143,9 +146,21 @@ def template_preview_view(request: HttpRequest) -> HttpResponse:
     return settings_render(request, "partials/template_preview.html", context)
 
 
+def _with_masks(channel: Channel) -> Channel:
+    """The channel as pages show it: what is set, never the credential (`channel_secrets`)."""
+    channel.url_masked = url_masked(channel.url)  # type: ignore[attr-defined]
+    channel.secret_names = options_secret_names(channel.options)  # type: ignore[attr-defined]
+    return channel
+
+
 @settings_reader_required
 def channels_view(request: HttpRequest) -> HttpResponse:
-    return settings_render(request, "channels.html", {"channels": list(channel_list(user=request.user))})
+    channels = [_with_masks(channel) for channel in channel_list(user=request.user)]
+    return settings_render(request, "channels.html", {"channels": channels})
+
+
+def _options_text(options: Any) -> str:
+    return json.dumps(options_masked(options or {}), ensure_ascii=False, indent=2)
 
 
 def _options(text: str) -> dict[str, Any]:
@@ -172,7 +187,7 @@ def channel_view(request: HttpRequest, key: str) -> HttpResponse:
     if channel is None:
         raise Http404
     errors: dict[str, list[str]] = {}
-    options_text = json.dumps(channel.options or {}, ensure_ascii=False, indent=2)
+    options_text = _options_text(channel.options)
     if request.method == "POST":
         options_text = str(request.POST.get("options") or "")
         try:
@@ -182,15 +197,18 @@ def channel_view(request: HttpRequest, key: str) -> HttpResponse:
                 name=str(request.POST.get("name") or ""),
                 active=bool(request.POST.get("active")),
                 is_default=bool(request.POST.get("is_default")),
-                url=str(request.POST.get("url") or ""),
+                url=str(request.POST.get("url") or "") or None,
                 secret=str(request.POST.get("secret") or "") or None,
                 options=_options(options_text),
             )
         except ValidationError as refused:
             errors = field_errors(refused)
             channel.refresh_from_db()
+            with contextlib.suppress(ValueError):  # what was typed, its credentials masked
+                options_text = _options_text(json.loads(options_text))
         else:
             return redirect("desk:admin_channel", key=channel.key)
+    _with_masks(channel)
     test = None
     if str(request.GET.get("test") or "").isdigit():
         test = channel_test_message(user=request.user, message_id=int(str(request.GET["test"])))

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from unstuck.accounts.models import Role
 from unstuck.accounts.selectors import user_role
+from unstuck.messaging.channel_secrets import options_merged
 from unstuck.messaging.models import Channel, Message, MessageTemplate
 from unstuck.messaging.templating import SAMPLE_VALUES, render_parts, template_check
 
@@ -125,13 +126,17 @@ def channel_update(
     name: str,
     active: bool,
     is_default: bool,
-    url: str,
+    url: str | None,
     secret: str | None,
     options: dict[str, Any],
 ) -> Channel:
-    """Change a channel (a blank `secret` keeps the stored one); raises ValidationError by field."""
+    """Change a channel; raises ValidationError by field. Credentials are write-only
+    (`channel_secrets`): a blank `url` or `secret` keeps the stored one, and an option posted back
+    as the mask keeps its stored value."""
     channel.name, channel.active, channel.is_default = name.strip(), active, is_default
-    channel.url, channel.options = url.strip(), options
+    channel.options = options_merged(options, channel.options)
+    if url and url.strip():
+        channel.url = url.strip()
     if secret:
         channel.secret = secret
     channel.full_clean(exclude=["key", "kind"], validate_constraints=False)
