@@ -105,7 +105,9 @@ class TimelineEntryOut(Schema):
     message: str = Field(..., description="What happened and why, for people.")
     data: dict[str, Any] = Field(..., description="The same as structured data.")
     hash: str = Field(
-        ..., description="SHA-256 chaining this entry to the one before (see `unstuck audit verify`)."
+        ...,
+        description="HMAC-SHA256 under the audit key (plain SHA-256 for entries written before the key "
+        "existed) chaining this entry to the one before (see `unstuck audit verify`, docs/audit.md).",
     )
 
 

@@ -194,8 +194,9 @@ class CaseStall(models.Model):
 class TimelineEntry(models.Model):
     """One append-only fact in a case's life (who, when, what, why), hash-chained per case.
 
-    `hash` = SHA-256 of `prev_hash` + the canonical JSON of the entry (see `cases.timeline`), and the
-    case row stores the head, so `unstuck audit verify` detects any altered, removed or added entry.
+    `hash` = HMAC-SHA256 under the audit key of `prev_hash` + the canonical JSON of the entry (see
+    `cases.timeline`); the case row stores the head and `unstuck audit anchor` copies it out of the
+    database, so `unstuck audit verify` detects what docs/audit.md lists.
     """
 
     class Kind(models.TextChoices):
