@@ -33,7 +33,8 @@ def _error(status: int, code: str, message: str) -> HttpResponse:
         "others are rejected (by index, with a code and message); an already stored key counts as a "
         "duplicate, so replaying a batch is safe. Requires an admin, supervisor or integration token; "
         "events of a process the token may not write are rejected with `forbidden_process` "
-        "(see docs/permissions.md)."
+        "(see docs/permissions.md). A body over 16 MiB (UNSTUCK_MAX_BODY_BYTES) answers 413 "
+        "`body_too_large`; every limit of a row is in docs/api-limits.md."
     ),
     openapi_extra={
         "requestBody": {

@@ -21,17 +21,25 @@ class CustomerIn(Schema):
 class EventIn(Schema):
     process: str = Field(..., description="Key of a loaded process, e.g. order-delivery.")
     item: str = Field(
-        ..., description="The item's id in the source system (order number ...), max 200 chars."
+        ...,
+        description="The item's id in the source system (order number ...), max 200 chars, no control"
+        " characters; may contain /.",
     )
     step: str = Field(
         ..., description="The step the item reached; steps the process does not list are stored and reported."
     )
-    at: datetime = Field(..., description="When the item reached the step: ISO-8601 with UTC offset.")
+    at: datetime = Field(
+        ...,
+        description="When the item reached the step: ISO-8601 with UTC offset, from 1970 to"
+        " UNSTUCK_EVENT_MAX_FUTURE_DAYS (365) days after now.",
+    )
     key: str | None = Field(
         None, description="Idempotency key, unique per process; default derived from process+item+step+at."
     )
     attrs: dict[str, Any] | None = Field(
-        None, description="Free attributes (warehouse, carrier, order value ...)."
+        None,
+        description="Free attributes (warehouse, carrier, order value ...): at most 10 levels deep and"
+        " 16 KiB as JSON per event, 64 KiB merged per item (see docs/api-limits.md).",
     )
     promised_at: datetime | None = Field(
         None, description="A (new) promised-by moment, ISO-8601 with offset; overrides the process's promise."
@@ -46,7 +54,9 @@ class EventBatchIn(Schema):
 class RejectionOut(Schema):
     index: int = Field(..., description="Position of the rejected event in the batch (0-based).")
     code: str = Field(
-        ..., description="Stable error code, e.g. missing_field, invalid_timestamp, unknown_process."
+        ...,
+        description="Stable error code: missing_field, invalid_field, invalid_event, invalid_timestamp,"
+        " timestamp_without_offset, attrs_too_deep, attrs_too_large, unknown_process, forbidden_process.",
     )
     message: str = Field(..., description="What is wrong, naming the field.")
     field: str | None = Field(None, description="The field at fault, when there is one.")
