@@ -113,6 +113,8 @@ TIMELINE_KIND_LABELS: dict[str, Promise] = {
     "note": pgettext_lazy("timeline", "Note"),
     "resolved_auto": pgettext_lazy("timeline", "Resolved by itself"),
     "reopened": pgettext_lazy("timeline", "Reopened"),
+    "mail_attached": pgettext_lazy("timeline", "Quarantined mail attached"),
+    "mail_discarded": pgettext_lazy("timeline", "Quarantined mail discarded"),
 }
 
 

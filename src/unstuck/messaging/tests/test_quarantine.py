@@ -10,10 +10,13 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.urls import reverse
 
 from unstuck.cases.models import TimelineEntry
 from unstuck.cases.tests.factories import bearer, manual_case, person
 from unstuck.messaging.models import Message, QuarantinedMail
+from unstuck.messaging.outbox import outbox_deliver
+from unstuck.messaging.services import message_enqueue
 from unstuck.messaging.tests.factories import case_with_customer
 from unstuck.messaging.tests.test_inbound import reply
 
@@ -46,6 +49,19 @@ def test_a_strangers_reply_naming_the_case_is_quarantined_not_threaded():
     assert not TimelineEntry.objects.filter(case=case, kind="message_received").exists()
     listed = Client().get(f"/api/v1/cases/{case.pk}/messages", headers=bearer(person("boss", "admin")))
     assert all(message["direction"] == "out" for message in listed.json())
+
+
+def test_a_stranger_quoting_our_message_id_is_quarantined_too(smtp):
+    case = case_with_customer()
+    ours = message_enqueue(
+        template_key="stall_update", context={"reason": "r", "eta": "e"}, dedupe_key="d", case=case
+    )
+    outbox_deliver(batch=10)
+    ours.refresh_from_db()
+    answer = post(reply(in_reply_to=str(ours.message_id), sender="x@evil.example"))
+    assert answer["quarantined"] == "unknown_sender"
+    held = QuarantinedMail.objects.get()
+    assert held.claimed_case == case and held.message.customer is None
 
 
 @pytest.mark.parametrize("sender", ["WANG@Example.CN", "王女士 <Wang@EXAMPLE.cn>", "<wang@example.cn>"])
@@ -119,6 +135,8 @@ def test_the_supervisor_screen_lists_and_attaches_a_quarantined_mail():
     attached = TimelineEntry.objects.get(case=other, kind="mail_attached")
     assert "wang.new@example.org" in attached.message and "zhang" in attached.message
     assert attached.actor == supervisor
+    case_page = desk(supervisor).get(reverse("desk:case", kwargs={"case_id": other.pk})).content.decode()
+    assert "隔离邮件已归入" in case_page and "wang.new@example.org" in case_page
 
     again = desk(supervisor).post(f"{SCREEN}{held.pk}/discard/")
     assert again.status_code == 409 and "已" in again.content.decode()
