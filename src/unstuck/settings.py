@@ -179,6 +179,9 @@ UNSTUCK_EVENT_MAX_FUTURE_DAYS = int(os.environ.get("UNSTUCK_EVENT_MAX_FUTURE_DAY
 UNSTUCK_WORKER_BATCH = int(os.environ.get("UNSTUCK_WORKER_BATCH", "500"))
 UNSTUCK_WORKER_IDLE_SECONDS = float(os.environ.get("UNSTUCK_WORKER_IDLE_SECONDS", "1.0"))
 UNSTUCK_WORKER_JOBS = os.environ.get("UNSTUCK_WORKER_JOBS", "")  # empty: every registered job
+# A deadline the worker finds more than this many days after it fell due (an import of old data) is
+# recorded as a historical stall: no case, no message (see unstuck.stalls.services). 0 turns it off.
+UNSTUCK_HISTORY_HORIZON_DAYS = float(os.environ.get("UNSTUCK_HISTORY_HORIZON_DAYS", "7"))
 # An absent owner's open case is handed on when its SLA is due within this many minutes (or already
 # warned or breached): see unstuck.cases.reassignment.
 UNSTUCK_REASSIGN_HORIZON_MINUTES = int(os.environ.get("UNSTUCK_REASSIGN_HORIZON_MINUTES", "120"))

@@ -124,6 +124,7 @@ class StallRow:
     since: datetime
     stuck_seconds: float
     is_new: bool  # recorded within NEW_FOR: the live board marks it
+    historical: bool = False  # found long after it fell due (old data imported): no case, no message
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,7 @@ def stall_board(
         "team_key",
         "since",
         "detected_at",
+        "historical",
         "item__external_id",
         "item__customer__name",
     )
@@ -232,7 +234,8 @@ def _row(stall: Stall, names: BoardNames, now: datetime) -> StallRow:
         team_name=names.teams.get(stall.team_key, stall.team_key),
         since=stall.since,
         stuck_seconds=(now - stall.since).total_seconds(),
-        is_new=now - stall.detected_at < NEW_FOR,
+        is_new=now - stall.detected_at < NEW_FOR and not stall.historical,
+        historical=stall.historical,
     )
 
 

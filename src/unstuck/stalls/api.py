@@ -38,6 +38,11 @@ class StallOut(Schema):
     detected_at: datetime = Field(..., description="When the worker recorded the stall.")
     resolved_at: datetime | None = Field(None, description="When the item recovered, if it has.")
     resolution: str = Field(..., description="Why the stall was resolved.")
+    historical: bool = Field(
+        ...,
+        description="A historical stall: its deadline fell due long before it was detected (old data "
+        "imported); recorded for analysis, it opens no case and sends no message.",
+    )
 
 
 class StallPage(Schema):
@@ -78,6 +83,7 @@ def stall_list(request: HttpRequest, filters: Query[StallFilter]) -> Any:
                 "detected_at": s.detected_at,
                 "resolved_at": s.resolved_at,
                 "resolution": s.resolution,
+                "historical": s.historical,
             }
             for s in rows
         ],

@@ -26,6 +26,9 @@ class Stall(models.Model):
     detected_at = models.DateTimeField(_("detected at"))
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolution = models.CharField(_("resolution"), max_length=300, blank=True)
+    # A historical stall (历史卡点): its deadline fell due long before the worker saw it (old data
+    # imported today). Recorded for replay and analysis; it opens no case and tells no one.
+    historical = models.BooleanField(_("historical stall"), default=False, db_default=False)
     # The cases app's work-queue marker (see unstuck.cases.routing): `pending` until a case took the
     # stall, `routed` while its case may still resolve itself, `done` once nothing is left to do.
     case_routing = models.CharField(
@@ -54,6 +57,9 @@ class Stall(models.Model):
                 condition=Q(resolved_at__isnull=True),
             ),
             models.Index(fields=["item", "resolved_at"], name="stall_item_idx"),
+            models.Index(
+                fields=["process", "since"], name="stall_historical_idx", condition=Q(historical=True)
+            ),
             models.Index(fields=["id"], name="stall_unrouted_idx", condition=Q(case_routing="pending")),
             models.Index(
                 fields=["id"],

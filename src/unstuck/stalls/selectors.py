@@ -116,6 +116,17 @@ def stalls_as_of(*, process: Process, as_of: datetime) -> Iterator[StallFinding]
         )
 
 
+def historical_stall_keys(*, process: Process, as_of: datetime) -> set[tuple[str, str, datetime]]:
+    """(item, rule, since) of the historical stalls of `process` open at `as_of`: what `unstuck stalls`
+    marks as history (found long after they fell due; no case was opened for them)."""
+    rows = (
+        Stall.objects.filter(process=process, historical=True, since__lte=as_of)
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gt=as_of))
+        .values_list("item__external_id", "rule", "since")
+    )
+    return set(rows.iterator(chunk_size=5000))
+
+
 def stall_list_visible(
     *,
     user: AbstractBaseUser | AnonymousUser,

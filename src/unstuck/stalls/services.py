@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -14,6 +15,10 @@ from unstuck.stalls.models import Reminder, Stall
 from unstuck.stalls.rules import Rule, next_deadline
 from unstuck.stalls.scheduling import stored_item_schedule
 from unstuck.tracking.models import Item
+
+#: The cases app's "nothing left to do" marker (unstuck.cases.routing.DONE): a historical stall
+#: starts there, outside the index range the routing pass reads.
+HISTORY_ROUTED = "done"
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,12 @@ class PassResult:
     reminders: int
 
 
+def history_horizon() -> timedelta | None:
+    """How late a deadline may be found and still be news (None: every stall is news)."""
+    days = settings.UNSTUCK_HISTORY_HORIZON_DAYS
+    return timedelta(days=days) if days > 0 else None
+
+
 def deadlines_process_due(*, now: datetime | None = None, batch: int = 500) -> PassResult:
     """Claim up to `batch` items whose next deadline fell due, record what fired, reschedule them.
 
@@ -32,8 +43,15 @@ def deadlines_process_due(*, now: datetime | None = None, batch: int = 500) -> P
     FOR UPDATE SKIP LOCKED, so several workers never process the same deadline; everything happens
     in one transaction, so a worker killed mid-pass leaves the deadlines due for the next one, and
     the unique constraints make a repeat record nothing twice.
+
+    A moment that fell due more than the history horizon before `now` (the pass's own clock, so a
+    replay in simulated time measures against its simulated moment) is history, not an emergency:
+    its stall is recorded as historical and born routed (`case_routing` "done", so the cases app
+    never opens a case for it), and its reminder is not recorded at all (nobody is reminded).
     """
     now = now or timezone.now()
+    horizon = history_horizon()
+    history_before = now - horizon if horizon is not None else None
     with transaction.atomic():
         query = Item.objects.filter(next_deadline__lte=now).order_by("next_deadline")
         if connection.features.has_select_for_update_skip_locked:
@@ -66,7 +84,10 @@ def deadlines_process_due(*, now: datetime | None = None, batch: int = 500) -> P
                     continue
                 fired.append(moment.marker)
                 definition = spec.steps.get(moment.step)
+                historical = history_before is not None and moment.at < history_before
                 if moment.rule is Rule.REMINDER:
+                    if historical:
+                        continue
                     assert definition is not None and definition.confirmation is not None
                     reminders.append(
                         Reminder(
@@ -90,6 +111,8 @@ def deadlines_process_due(*, now: datetime | None = None, batch: int = 500) -> P
                             visit_key=moment.visit_key,
                             since=moment.at,
                             detected_at=now,
+                            historical=historical,
+                            **({"case_routing": HISTORY_ROUTED} if historical else {}),
                         )
                     )
             updates.append(

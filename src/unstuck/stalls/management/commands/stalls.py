@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from unstuck.processes.selectors import process_by_key
-from unstuck.stalls.selectors import stalls_as_of, stalls_now
+from unstuck.stalls.selectors import StallFinding, historical_stall_keys, stalls_as_of, stalls_now
 from unstuck.tracking.validation import RowError, parse_timestamp
 
 
@@ -40,14 +40,25 @@ class Command(BaseCommand):
                 raise CommandError(error.message) from None
             findings = stalls_as_of(process=process, as_of=as_of)
         else:
-            findings = stalls_now(process=process, now=timezone.now())
+            as_of = timezone.now()
+            findings = stalls_now(process=process, now=as_of)
+        # Stalls the worker recorded as history (old data imported): listed, and marked as such.
+        history = historical_stall_keys(process=process, as_of=as_of)
+
+        def historical(finding: StallFinding) -> bool:
+            return (finding.item, finding.rule, finding.since) in history
+
         if options["json"]:
-            self.stdout.write(json.dumps([f.as_json() for f in findings], ensure_ascii=False))
+            rows = [{**f.as_json(), "historical": historical(f)} for f in findings]
+            self.stdout.write(json.dumps(rows, ensure_ascii=False))
             return
         count = 0
         for finding in findings:
             count += 1
             since = timezone.localtime(finding.since).strftime("%Y-%m-%d %H:%M")
             overdue = _duration(finding.overdue_seconds)
-            self.stdout.write(f"{finding.item}\t{finding.rule}\t{finding.step}\tsince {since}\t{overdue}")
+            mark = "\thistorical" if historical(finding) else ""
+            self.stdout.write(
+                f"{finding.item}\t{finding.rule}\t{finding.step}\tsince {since}\t{overdue}{mark}"
+            )
         self.stdout.write(f"{count} stalled")
