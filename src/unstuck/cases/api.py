@@ -285,7 +285,9 @@ def cases_read(request: HttpRequest, case_id: int) -> Any:
 
 @router.post("/cases", response={201: CaseDetailOut}, summary="Open a case by hand")
 def cases_create(request: HttpRequest, body: CaseCreateIn) -> Any:
-    case_create_check(user=request.user, team_key=body.team)
+    case_create_check(
+        user=request.user, team_key=body.team, process_key=body.process, item_external_id=body.item
+    )
     case = case_create(
         actor=request.user,  # type: ignore[arg-type]  # authenticated: API_AUTH guarantees a User
         case_type=body.type,

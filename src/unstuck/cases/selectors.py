@@ -19,6 +19,7 @@ from unstuck.cases.lifecycle import OPEN
 from unstuck.cases.models import Case, TimelineEntry
 from unstuck.cases.open_filter import open_only
 from unstuck.core.errors import DomainError
+from unstuck.processes.selectors import process_visible_get
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -121,14 +122,27 @@ def case_timeline(*, case: Case) -> QuerySet[TimelineEntry]:
     return TimelineEntry.objects.filter(case=case).order_by("seq")
 
 
-def case_create_check(*, user: AnyUser, team_key: str | None) -> None:
+def case_create_check(
+    *,
+    user: AnyUser,
+    team_key: str | None,
+    process_key: str | None = None,
+    item_external_id: str | None = None,
+) -> None:
     """Who may open a case by hand for `team_key`: admins anywhere, others for a team they belong to
-    (supervisors also without a team); auditors never (403)."""
+    (supervisors also without a team); auditors never (403). A process or item the user may not
+    read is not found (404), as if it did not exist: nobody opens a case on another team's item."""
     role = user_role(user)
     if role == Role.AUDITOR:
         raise DomainError("forbidden", "Auditors can read cases but not open them.", status=403)
     if role == Role.ADMIN:
         return
+    if process_key and process_visible_get(user=user, key=process_key) is None:
+        if item_external_id:
+            raise DomainError(
+                "item_not_found", f"No item {item_external_id!r} in process {process_key!r}.", 404
+            )
+        raise DomainError("unknown_process", f"No process {process_key!r}.", 404)
     if team_key is None:
         if role != Role.SUPERVISOR:
             raise DomainError("missing_field", "Name the team the case belongs to (`team`).")
