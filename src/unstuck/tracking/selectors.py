@@ -12,8 +12,8 @@ from unstuck.tracking.models import Event, Item
 def item_get(*, user: AbstractBaseUser | AnonymousUser, process_key: str, external_id: str) -> Item | None:
     """An item with its process, version and customer, if `user` may read its process (else None:
     another team's item is not found, see processes.selectors)."""
-    if not user.is_authenticated:
-        return None
+    if not user.is_authenticated or "\x00" in process_key + external_id:
+        return None  # ingest refuses NUL (PostgreSQL cannot even compare it): no such item
     return (
         Item.objects.select_related("process", "version", "customer")
         .filter(process__in=process_visible(user=user).values("pk"))

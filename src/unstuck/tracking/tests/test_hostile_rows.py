@@ -158,3 +158,12 @@ def test_an_item_id_with_slashes_reads_back_through_the_api():
         response = client.get(f"/api/v1/processes/simple/items/{path}", **headers)
         assert response.status_code == 200, path
         assert response.json()["item"] == "2026/03/0001"
+
+
+def test_an_item_id_the_database_cannot_hold_is_not_found_not_a_500():
+    load_simple_process()
+    client = Client()
+    headers = bearer("admin")
+    for path in ("simple/items/A%00B", "sim%00ple/items/A", "simple/items/%00"):
+        response = client.get(f"/api/v1/processes/{path}", **headers)
+        assert (response.status_code, response.json()["code"]) == (404, "not_found"), path
