@@ -38,7 +38,10 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # Identifiers (process, item, step, key, customer id) are printed, put in URLs and compared:
 # no control characters either. A "/" is allowed: the item API reads ids with slashes.
 _NOT_IN_IDS = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
-_ID_FIELDS = frozenset({"process", "item", "step", "key", "customer.id"})
+# orjson would write datetimes, dataclasses and subclasses of JSON types; attrs take JSON types only.
+_PLAIN_JSON_ONLY = (
+    orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
 
 
 class RowError(ValueError):
@@ -122,16 +125,12 @@ class TimeWindow:
         return moment
 
 
-def _storable(text: str, field: str) -> str:
-    pattern = _NOT_IN_IDS if field in _ID_FIELDS else _UNSTORABLE
-    bad = pattern.search(text)
-    if bad:
-        raise RowError(
-            "invalid_field",
-            f"{field}: character U+{ord(bad.group()):04X} at position {bad.start()} is not allowed",
-            field,
-        )
-    return text
+def _bad_character(field: str, bad: re.Match[str]) -> RowError:
+    return RowError(
+        "invalid_field",
+        f"{field}: character U+{ord(bad.group()):04X} at position {bad.start()} is not allowed",
+        field,
+    )
 
 
 def _text(row: Mapping[str, Any], field: str, limit: int) -> str:
@@ -143,7 +142,10 @@ def _text(row: Mapping[str, Any], field: str, limit: int) -> str:
     text = str(value).strip()
     if len(text) > limit:
         raise RowError("invalid_field", f"{field}: longer than {limit} characters", field)
-    return _storable(text, field)
+    bad = _NOT_IN_IDS.search(text)  # every field read here is an identifier
+    if bad:
+        raise _bad_character(field, bad)
+    return text
 
 
 def _customer(value: Any) -> dict[str, str] | None:
@@ -170,7 +172,10 @@ def _customer(value: Any) -> dict[str, str] | None:
             raise RowError(
                 "invalid_field", f"customer.{name}: longer than {limit} characters", f"customer.{name}"
             )
-        customer[name] = _storable(text, f"customer.{name}")
+        bad = (_NOT_IN_IDS if name == "id" else _UNSTORABLE).search(text)
+        if bad:
+            raise _bad_character(f"customer.{name}", bad)
+        customer[name] = text
     if "id" not in customer:
         raise RowError("missing_field", "customer.id is required when a customer is given", "customer.id")
     return customer
@@ -187,54 +192,61 @@ def _attrs_field(path: tuple[Any, ...]) -> str:
 def check_attrs(attrs: Mapping[Any, Any]) -> dict[str, Any]:
     """Attributes the database can hold: JSON types, text keys, storable text, within the limits."""
     attrs = dict(attrs)
+    # Fast path, in orjson's C: plain JSON types encode, the text holds no NUL (escaped "\u0000")
+    # and there are too few brackets to nest too deep. Anything else is walked to name the fault.
+    try:
+        encoded: bytes | None = orjson.dumps(attrs, option=_PLAIN_JSON_ONLY)
+    except orjson.JSONEncodeError:  # a type JSON has not, a surrogate, a 65-bit integer ...
+        encoded = None
+    if (
+        encoded is None
+        or b"\\u0000" in encoded
+        or encoded.count(b"{") + encoded.count(b"[") > ATTRS_MAX_DEPTH
+    ):
+        _attrs_fault(attrs)  # raises RowError, unless the suspicion was a bracket inside a text
+        encoded = orjson.dumps(attrs)
+    if len(encoded) > ATTRS_MAX_BYTES:
+        raise RowError(
+            "attrs_too_large",
+            f"attrs: {len(encoded):,} bytes as JSON, at most {ATTRS_MAX_BYTES:,} per event",
+            "attrs",
+        )
+    return attrs
+
+
+def _attrs_fault(attrs: dict[str, Any]) -> None:
+    """Walk attributes (without recursion: they may nest deeper than Python's stack) and raise
+    RowError for the first value the database could not hold, naming its top-level attribute."""
     stack: list[tuple[Any, int, tuple[Any, ...]]] = [(attrs, 1, ())]
     while stack:
         value, depth, path = stack.pop()
+        if isinstance(value, (dict, list, tuple)) and depth > ATTRS_MAX_DEPTH:
+            raise RowError(
+                "attrs_too_deep", f"attrs: nested more than {ATTRS_MAX_DEPTH} levels deep", _attrs_field(path)
+            )
         if isinstance(value, dict):
-            if depth > ATTRS_MAX_DEPTH:
-                raise RowError(
-                    "attrs_too_deep",
-                    f"attrs: nested more than {ATTRS_MAX_DEPTH} levels deep",
-                    _attrs_field(path),
-                )
             for key, inner in value.items():
-                where = (*path, key)
                 if not isinstance(key, str):
                     raise RowError("invalid_field", "attrs: keys must be text", _attrs_field(path))
                 if _UNSTORABLE.search(key):
                     raise RowError(
                         "invalid_field", "attrs: a key holds a NUL or surrogate", _attrs_field(path)
                     )
-                stack.append((inner, depth + 1, where))
+                stack.append((inner, depth + 1, (*path, key)))
         elif isinstance(value, (list, tuple)):
-            if depth > ATTRS_MAX_DEPTH:
-                raise RowError(
-                    "attrs_too_deep",
-                    f"attrs: nested more than {ATTRS_MAX_DEPTH} levels deep",
-                    _attrs_field(path),
-                )
             stack.extend((inner, depth + 1, path) for inner in value)
         elif isinstance(value, str):
-            _storable(value, _attrs_field(path))
-        elif isinstance(value, bool) or value is None or isinstance(value, float):
-            continue
-        elif isinstance(value, int):
+            if _UNSTORABLE.search(value):
+                raise RowError("invalid_field", "attrs: a value holds a NUL or surrogate", _attrs_field(path))
+        elif isinstance(value, int) and not isinstance(value, bool):
             if not _INT_RANGE[0] <= value <= _INT_RANGE[1]:
                 raise RowError(
                     "invalid_field", "attrs: integers must fit in 64 bits (send text)", _attrs_field(path)
                 )
-        else:
+        elif not (value is None or isinstance(value, (bool, float))):
             raise RowError(
                 "invalid_field", f"attrs: {type(value).__name__} is not a JSON value", _attrs_field(path)
             )
-    size = attrs_size(attrs)
-    if size > ATTRS_MAX_BYTES:
-        raise RowError(
-            "attrs_too_large",
-            f"attrs: {size:,} bytes as JSON, at most {ATTRS_MAX_BYTES:,} per event",
-            "attrs",
-        )
-    return attrs
 
 
 def attrs_size(attrs: Mapping[str, Any]) -> int:
