@@ -16,6 +16,7 @@ from unstuck.accounts.selectors import absence_list, absence_visible, user_role,
 from unstuck.accounts.services import absence_create, absence_delete
 from unstuck.core.errors import DomainError
 from unstuck.core.keyset import cursor_decode, cursor_encode
+from unstuck.core.moments import day_check, moment_check
 
 router = Router(tags=["accounts"], auth=API_AUTH)
 
@@ -87,12 +88,15 @@ class AbsencePage(Schema):
 def _moment(text: str, field: str) -> date | datetime:
     """A date (`2026-10-01`) or an ISO datetime; anything else is a clear `invalid_timestamp`."""
     try:
-        return date.fromisoformat(text) if len(text.strip()) == 10 else datetime.fromisoformat(text)
+        if len(text.strip()) == 10:
+            return day_check(date.fromisoformat(text), field=field)
+        return moment_check(datetime.fromisoformat(text), field=field)
     except ValueError:
         raise DomainError(
             "invalid_timestamp",
             f"`{field}` {text!r} is neither a date like 2026-10-01 "
             "nor a time like 2026-10-01T09:00:00+08:00.",
+            details={"field": field},
         ) from None
 
 
@@ -126,7 +130,11 @@ def absences_list(request: HttpRequest, filters: Query[AbsenceFilter]) -> Any:
     if filters.after:
         after = cursor_decode(filters.after)
         if after is None:
-            raise DomainError("invalid_cursor", "The `after` cursor is not one this API gave out.")
+            raise DomainError(
+                "invalid_cursor",
+                "The `after` cursor is not one this API gave out.",
+                details={"field": "after"},
+            )
     rows = list(
         absence_list(
             user=request.user,

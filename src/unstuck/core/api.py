@@ -20,7 +20,8 @@ from django.http import Http404, HttpRequest
 from ninja import Field, NinjaAPI, Router, Schema, Status
 
 from unstuck.accounts.auth import API_AUTH
-from unstuck.core.api_errors import ErrorOut, install_error_handlers
+from unstuck.core.api_errors import ErrorOut, document_error_responses, install_error_handlers
+from unstuck.core.nul_guard import NulRefusingParser
 
 #: (URL prefix, module path) of every app router; a module is mounted once it defines `router`.
 ROUTERS: list[tuple[str, str]] = [
@@ -39,7 +40,8 @@ ROUTERS: list[tuple[str, str]] = [
 
 
 class UnstuckAPI(NinjaAPI):
-    """NinjaAPI that also publishes schemas an endpoint documents but validates by hand.
+    """NinjaAPI that also publishes schemas an endpoint documents but validates by hand, and the
+    error answers every operation can give (`core.api_errors.document_error_responses`).
 
     The events endpoint checks each event on its own (a bad row must not fail the batch), so its
     request body is parsed by the handler; its documented shape still belongs in the schema.
@@ -55,7 +57,7 @@ class UnstuckAPI(NinjaAPI):
             for name, definition in body.pop("$defs", {}).items():
                 components.setdefault(name, definition)
             components.setdefault(model.__name__, body)
-        return schema
+        return document_error_responses(schema)
 
 
 api = UnstuckAPI(
@@ -64,6 +66,7 @@ api = UnstuckAPI(
     description="Watch every customer promise, catch each one the moment it stalls, and drive it to done.",
     urls_namespace="api-v1",
     auth=API_AUTH,
+    parser=NulRefusingParser(),
 )
 install_error_handlers(api)
 

@@ -73,6 +73,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
         )
 
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, DomainError):  # ninja wraps body-parser errors (core.nul_guard)
+            return on_domain_error(request, exc.__cause__)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return error_response(api, request, status=exc.status_code, code=code, message=str(exc))
 
@@ -123,3 +125,64 @@ def install_error_handlers(api: NinjaAPI) -> None:
     ]
     for exc_class, handler in handlers:
         api.add_exception_handler(exc_class, handler)
+
+
+#: What each error status means, with its codes: the one text every operation's documentation shows.
+#: Codes an endpoint raises on its own purpose (e.g. `invalid_amount`) are listed in docs/api-errors.md.
+ERROR_STATUSES: dict[int, str] = {
+    400: "The request breaks a rule: `bad_request`, `invalid_date`, `invalid_cursor`, `invalid_period`, "
+    "`invalid_field`, `missing_field` or another code of the rule broken (the field is in `details`).",
+    401: "No valid credentials: `unauthorized` (send `Authorization: Bearer <token>` or sign in).",
+    403: "Signed in, but this role or team may not do this: `forbidden` (also a failed CSRF check of a "
+    "browser session).",
+    404: "Nothing here that you may see: `not_found` or `<thing>_not_found` (e.g. `case_not_found`).",
+    409: "The thing is not in a state that allows this: `conflict`, `already_done`, `superseded` …",
+    413: "The request body is too large: `body_too_large`, `batch_too_large` (the limit is in the message).",
+    422: "The request does not match this schema: `invalid_request` (each invalid field in `details`), "
+    "or a value of the right type that cannot be used (`invalid_date` …).",
+    429: "Too many attempts from this client: `throttled`; retry after `Retry-After` seconds.",
+    503: "The database (or a service this needs) cannot answer now: `database_unavailable`, "
+    "`messaging_unavailable`; retry after `Retry-After` seconds.",
+}
+
+_WRITES = {"post", "put", "patch", "delete"}
+
+
+def error_statuses_for(method: str, operation: dict[str, Any]) -> list[int]:
+    """The error statuses an operation can answer, from what it takes and whether it needs sign-in."""
+    takes_input = bool(operation.get("parameters") or operation.get("requestBody"))
+    statuses = [503]
+    if takes_input:
+        statuses += [400, 404, 422]
+    if operation.get("security"):
+        statuses += [401, 403, 429]
+    if method in _WRITES:
+        statuses += [409]
+    if operation.get("requestBody"):
+        statuses += [413]
+    return sorted(statuses)
+
+
+def document_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the shared error answers to every operation of an OpenAPI schema (in place; returned).
+
+    Each status is described once, in `components.responses` (`Error400` …), and referenced; an
+    operation's own documented answer for a status (e.g. health's 503 body) is kept, and one that is
+    a bare `ErrorOut` is replaced by the shared reference, so every error has the same words.
+    """
+    components = schema.setdefault("components", {})
+    components.setdefault("schemas", {}).setdefault("ErrorOut", ErrorOut.model_json_schema())
+    error_body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    shared = components.setdefault("responses", {})
+    for status, description in ERROR_STATUSES.items():
+        shared[f"Error{status}"] = {"description": description, "content": error_body}
+    for operations in schema.get("paths", {}).values():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})  # ninja keys them by int status
+            for status in error_statuses_for(method, operation):
+                documented = responses.pop(str(status), None) or responses.get(status)
+                if documented is None or documented.get("content") == error_body:
+                    responses[status] = {"$ref": f"#/components/responses/Error{status}"}
+                else:
+                    responses[status] = documented
+    return schema

@@ -6,6 +6,11 @@ import base64
 import binascii
 from datetime import datetime
 
+from unstuck.core.moments import FIRST_YEAR, LAST_YEAR
+
+#: Row ids fit a 64-bit signed integer; a larger number in a cursor is not one we gave out.
+MAX_ROW_ID = 2**63 - 1
+
 
 def cursor_encode(moment: datetime, row_id: int) -> str:
     """An opaque cursor holding the (moment, id) of the last row shown."""
@@ -16,8 +21,11 @@ def cursor_decode(cursor: str) -> tuple[datetime, int] | None:
     """The (moment, id) inside a cursor from `cursor_encode`, or None if it is not one."""
     try:
         raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
-        moment_text, row_id = raw.split("|")
+        moment_text, row_text = raw.split("|")
         moment = datetime.fromisoformat(moment_text)
+        row_id = int(row_text)
     except (ValueError, UnicodeDecodeError, binascii.Error):
         return None
-    return (moment, int(row_id)) if moment.tzinfo is not None else None
+    if moment.tzinfo is None or not FIRST_YEAR <= moment.year <= LAST_YEAR or not 0 < row_id <= MAX_ROW_ID:
+        return None
+    return moment, row_id

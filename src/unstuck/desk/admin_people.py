@@ -26,6 +26,7 @@ from unstuck.cases.models import TeamRouting
 from unstuck.cases.routing_models import TypeTeam
 from unstuck.cases.team_settings import team_settings_update
 from unstuck.core.errors import DomainError
+from unstuck.core.moments import day_check
 from unstuck.desk.admin_access import field_errors, settings_reader_required, settings_render
 
 #: Days the team absence calendar shows.
@@ -227,8 +228,8 @@ def team_absences_view(request: HttpRequest, key: str) -> HttpResponse:
     if team is None:
         raise Http404
     try:
-        start = date.fromisoformat(str(request.GET.get("from") or ""))
-    except ValueError:
+        start = day_check(date.fromisoformat(str(request.GET.get("from") or "")), field="from")
+    except (ValueError, DomainError):
         start = timezone.localdate()
     days = [start + timedelta(days=n) for n in range(ABSENCE_DAYS)]
     tz = timezone.get_current_timezone()

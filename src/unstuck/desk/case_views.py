@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from unstuck.cases.selectors import case_for_write, case_get
 from unstuck.cases.services import case_assign, case_note_add, case_status_change
 from unstuck.core.errors import DomainError
+from unstuck.core.keyset import MAX_ROW_ID
 from unstuck.desk.case_page import CasePage, case_page, timeline_page
 from unstuck.desk.display import CASE_STATUS_LABELS, label
 from unstuck.desk.panels import case_panels_html
@@ -164,7 +165,7 @@ def case_timeline_view(request: HttpRequest, case_id: int) -> HttpResponse:
     except DomainError as missing:
         raise Http404(missing.message) from None
     raw = request.GET.get("before", "")
-    if not raw.isdigit():
+    if not raw.isdecimal() or int(raw) > MAX_ROW_ID:
         return HttpResponse(
             gettext("“before” must be the number of a timeline entry, not “%(value)s”.") % {"value": raw},
             status=400,

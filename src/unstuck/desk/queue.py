@@ -23,6 +23,8 @@ from unstuck.accounts.selectors import user_sees_all_teams
 from unstuck.cases.lifecycle import OPEN
 from unstuck.cases.models import Case, TimelineEntry
 from unstuck.cases.selectors import case_list
+from unstuck.core.keyset import MAX_ROW_ID
+from unstuck.core.moments import FIRST_YEAR, LAST_YEAR
 from unstuck.customers.models import Customer
 from unstuck.desk.countdown import CalendarCache, Countdown, case_countdown
 from unstuck.desk.queue_filters import SCOPE_TEAM, SLA_NONE, QueueFilter
@@ -70,6 +72,9 @@ def cursor_decode(cursor: str) -> SortKey | None:
     except (ValueError, TypeError, UnicodeDecodeError, binascii.Error):
         return None
     if key[2].tzinfo is None or (key[0] is not None and key[0].tzinfo is None):
+        return None
+    moments = [moment for moment in (key[0], key[2]) if moment is not None]
+    if not all(FIRST_YEAR <= moment.year <= LAST_YEAR for moment in moments) or not 0 < key[3] <= MAX_ROW_ID:
         return None
     return key
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from unstuck.core.errors import DomainError
+from unstuck.core.moments import moment_check
 from unstuck.processes.models import Process, Step
 from unstuck.processes.selectors import process_visible as process_visible_all
 from unstuck.tracking.models import Event
@@ -88,7 +89,9 @@ def moment_parse(value: str, *, field: str, end: bool = False) -> datetime:
                 " (2026-11-23T09:00:00+08:00)"
             )
             % {"field": field, "value": value},
+            details={"field": field},
         ) from None
+    moment_check(moment, field=field)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment

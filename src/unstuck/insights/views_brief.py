@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from unstuck.accounts.models import Team
 from unstuck.core.errors import DomainError
+from unstuck.core.moments import day_check
 from unstuck.desk.views import desk_login_required
 from unstuck.insights.brief import brief_for, brief_teams_for, yesterday
 from unstuck.insights.brief_charts import brief_charts, charts_font_warning
@@ -23,8 +24,8 @@ from unstuck.insights.brief_mail import brief_subscribe, brief_subscription_for
 
 def _day(raw: str | None) -> date | None:
     try:
-        return date.fromisoformat(raw) if raw else yesterday()
-    except ValueError:
+        return day_check(date.fromisoformat(raw), field="date") if raw else yesterday()
+    except (ValueError, DomainError):
         return None
 
 
@@ -36,7 +37,7 @@ def brief_view(request: HttpRequest) -> HttpResponse:
     error = ""
     if first is None:
         error, first = _("Give the day as YYYY-MM-DD, e.g. 2026-11-30."), yesterday()
-    days = int(days_raw) if days_raw.isdigit() and 1 <= int(days_raw) <= 31 else 1
+    days = int(days_raw) if days_raw.isdecimal() and 1 <= int(days_raw) <= 31 else 1
     try:
         brief = brief_for(user=request.user, first=first, days=days, team=request.GET.get("team") or None)
     except DomainError as refused:

@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from unstuck.cases.selectors import case_for_write, case_get
 from unstuck.core.errors import DomainError
+from unstuck.core.moments import Moment
 from unstuck.portal.models import CaseFollowUp, Survey
 from unstuck.portal.panels import panel_may_pause
 from unstuck.portal.selectors import case_follow_up, case_survey, csat_summary
@@ -56,7 +57,7 @@ class StatusNoteIn(Schema):
     reason: str = Field(
         ..., min_length=1, max_length=500, description="The reason in words the customer understands."
     )
-    eta: datetime | None = Field(None, description="The new expected time, with its UTC offset.")
+    eta: Moment | None = Field(None, description="The new expected time, with its UTC offset.")
 
 
 class StatusNoteOut(Schema):
@@ -67,8 +68,8 @@ class StatusNoteOut(Schema):
 
 
 class CsatFilter(Schema):
-    since: datetime = Field(..., description="Surveys sent at or after this moment (with offset).")
-    until: datetime = Field(..., description="... and before this one.")
+    since: Moment = Field(..., description="Surveys sent at or after this moment (with offset).")
+    until: Moment = Field(..., description="... and before this one.")
     team: str | None = Field(None, description="Only cases of this team (key).")
 
 

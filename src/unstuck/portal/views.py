@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from unstuck.cases.models import Case
 from unstuck.cases.selectors import case_for_write
 from unstuck.core.errors import DomainError
+from unstuck.core.moments import moment_check
 from unstuck.portal.customer_words import customer_time_zone
 from unstuck.portal.links import LinkRefused, link_check
 from unstuck.portal.models import SERVQUAL_DIMENSIONS, PortalLink, Survey
@@ -217,14 +218,17 @@ def status_note_view(request: HttpRequest, case_id: int) -> HttpResponse:
     def write(case: Case) -> None:
         eta = None
         if raw_eta:
-            parsed = parse_datetime(raw_eta)
+            try:
+                parsed = parse_datetime(raw_eta)
+            except ValueError:  # well-formed but impossible, e.g. 2026-02-30T10:00
+                parsed = None
             if parsed is None:
                 raise DomainError(
                     "invalid_timestamp", _("New ETA: %(value)s is not a date and time.") % {"value": raw_eta}
                 )
             if timezone.is_naive(parsed) and case.item is not None:  # as the customer reads it
                 parsed = parsed.replace(tzinfo=customer_time_zone(case.item))
-            eta = parsed
+            eta = moment_check(parsed, field=_("new ETA"))
         status_note_add(case_id=case.pk, actor=request.user, reason=reason, eta=eta)  # type: ignore[arg-type]
 
     return _panel_action(request, case_id, write, supervisors_only=False)

@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 
 from unstuck.accounts.permissions import require_role
 from unstuck.core.errors import DomainError
+from unstuck.core.moments import moment_check
 from unstuck.processes.definition import ProcessDefinitionError
 from unstuck.processes.models import Process
 from unstuck.processes.selectors import process_visible, process_visible_get
@@ -151,7 +152,10 @@ def process_stalled(request: HttpRequest, key: str, query: Query[StalledQuery]) 
         try:
             moment = parse_timestamp(query.as_of, "as_of")
         except RowError as error:
-            raise DomainError(error.code, error.message) from None
+            raise DomainError(error.code, error.message, details={"field": "as_of"}) from None
+        except OverflowError:  # a year at the edge of the calendar, past UTC's end or start
+            moment = datetime.fromisoformat(query.as_of.strip())
+        moment_check(moment, field="as_of")
         findings = stalls_as_of(process=process, as_of=moment)
     else:
         findings = stalls_now(process=process, now=timezone.now())

@@ -220,6 +220,8 @@ def parse_process_definition(source: str) -> ProcessDefinition:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
         raise ProcessDefinitionError("file", line, f"not valid YAML: {error.problem or error}") from None
+    except yaml.YAMLError as error:  # e.g. a control character the YAML reader refuses outright
+        raise ProcessDefinitionError("file", None, f"not valid YAML: {error}") from None
     if root is None:
         raise ProcessDefinitionError("file", None, "the file is empty")
     top = _Mapping(root, "")

@@ -3,7 +3,6 @@ decisions on remedies. Handlers parse, call one selector or service, and render.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +38,7 @@ from unstuck.casework.services import (
 )
 from unstuck.casework.services.problems import user_by_name
 from unstuck.core.errors import DomainError
+from unstuck.core.moments import Day
 
 router = Router(tags=["casework"])
 
@@ -60,7 +60,7 @@ class CauseIn(Schema):
 class ReviewActionItemIn(Schema):
     title: str = Field(..., min_length=1, max_length=300, description="What is to be done.")
     owner: str = Field(..., description="Username of who does it.")
-    due_date: date = Field(..., description="By when (YYYY-MM-DD).")
+    due_date: Day = Field(..., description="By when (YYYY-MM-DD).")
 
 
 class ReviewIn(Schema):

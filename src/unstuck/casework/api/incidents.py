@@ -23,6 +23,7 @@ from unstuck.casework.services import (
     incident_remedy_add,
     incident_status_change,
 )
+from unstuck.core.moments import Moment
 
 router = Router(tags=["incidents"])
 PREVIEW_SAMPLE = 20
@@ -36,7 +37,7 @@ class IncidentFilterIn(Schema):
         default_factory=dict,
         description='Item attributes that must match exactly, e.g. {"warehouse": "上海仓"}.',
     )
-    stalled_since: datetime | None = Field(
+    stalled_since: Moment | None = Field(
         None, description="Only cases with a stall that began at or after this moment (with UTC offset)."
     )
 

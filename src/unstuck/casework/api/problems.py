@@ -3,7 +3,7 @@ complete action items; list my open action items."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -23,6 +23,7 @@ from unstuck.casework.services import (
     problem_update,
 )
 from unstuck.core.errors import DomainError
+from unstuck.core.moments import Day
 
 router = Router(tags=["problems"])
 
@@ -72,7 +73,7 @@ class ProblemLinkIn(Schema):
 class ActionItemIn(Schema):
     title: str = Field(..., min_length=1, max_length=300, description="What is to be done.")
     owner: str = Field(..., description="Username of who does it.")
-    due_date: date = Field(..., description="By when (YYYY-MM-DD).")
+    due_date: Day = Field(..., description="By when (YYYY-MM-DD).")
     case: int | None = Field(None, description="Id of the case it comes from, if any.")
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from unstuck.accounts.models import Team
+from unstuck.core.errors import DomainError
+from unstuck.core.moments import day_check
 from unstuck.insights.brief import brief_as_json, brief_build, yesterday
 from unstuck.insights.brief_text import brief_text
 
@@ -24,8 +26,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            first = date.fromisoformat(options["date"]) if options["date"] else yesterday()
-        except ValueError as error:
+            first = (
+                day_check(date.fromisoformat(options["date"]), field="--date")
+                if options["date"]
+                else yesterday()
+            )
+        except (ValueError, DomainError) as error:
             raise CommandError(f"--date {options['date']!r} is not a day like 2026-11-30") from error
         if options["days"] < 1:
             raise CommandError("--days must be 1 or more")
