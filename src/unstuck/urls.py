@@ -15,3 +15,6 @@ urlpatterns = [
     path("brief/", include("unstuck.insights.urls_brief")),
     path("", include("unstuck.desk.urls")),  # last: the desk owns "/" and /i18n/
 ]
+
+# Unmatched /api/ paths answer JSON like every other API error.
+handler404 = "unstuck.core.api_errors.page_not_found"

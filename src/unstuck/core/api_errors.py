@@ -10,7 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.signals import got_request_exception
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -186,3 +187,11 @@ def document_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
                 else:
                     responses[status] = documented
     return schema
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The project's 404 handler: JSON under /api/ for paths no route matches at all (e.g. one holding a
+    newline, which the API's own catch-all route cannot match), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "message": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

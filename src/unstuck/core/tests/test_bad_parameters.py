@@ -240,3 +240,16 @@ def test_a_process_file_with_a_control_character_is_refused(client: Client, worl
     )
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_process"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/processes/a%0A/items/b%0A", "/api/v1/no-such%0A/thing"])
+def test_an_api_path_no_route_matches_is_a_json_404(client: Client, world: dict[str, Any], path: str) -> None:
+    response = client.get(path, headers=world["admin"])
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_a_desk_path_no_route_matches_is_still_a_page(desk: Client) -> None:
+    response = desk.get("/no/such/page%0A")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
