@@ -1,5 +1,6 @@
-"""A NUL character (U+0000) in a URL, a form or a JSON body is refused with 400 `invalid_character`
-naming the field, on every engine.
+"""A NUL character (U+0000) in a query string, a form or a JSON body is refused with 400
+`invalid_character` naming the field, on every engine; a path holding one names nothing that can
+exist: 404 `not_found`.
 
 PostgreSQL cannot hold NUL in text, so without this guard any filter (`?team=%00`), path (`/processes/%00`)
 or text field reached the database and answered 500; SQLite stored it. No legitimate value holds
@@ -12,7 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotFound,
+    JsonResponse,
+)
 from django.utils.translation import gettext as _
 from ninja.parser import Parser
 
@@ -51,8 +58,6 @@ def nul_refused(field: str) -> DomainError:
 
 
 def _request_nul_field(request: HttpRequest) -> str | None:
-    if NUL in request.path:
-        return "path"
     found = nul_field({key: request.GET.getlist(key) for key in request.GET})
     if found is None and request.method == "POST" and request.content_type in _FORMS:
         found = nul_field({key: request.POST.getlist(key) for key in request.POST})
@@ -66,6 +71,10 @@ class NulGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if NUL in request.path:
+            if request.path.startswith("/api/"):
+                return JsonResponse({"code": "not_found", "message": "Not found."}, status=404)
+            return HttpResponseNotFound()
         field = _request_nul_field(request)
         if field is None:
             return self.get_response(request)
