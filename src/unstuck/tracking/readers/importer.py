@@ -32,7 +32,7 @@ from unstuck.tracking.readers.formats import detect_format, open_reader
 from unstuck.tracking.readers.keys import RepeatKeys
 from unstuck.tracking.services import MAX_BATCH, event_ingest_batch
 from unstuck.tracking.validation import RowError as ServiceRowError
-from unstuck.tracking.validation import check_event
+from unstuck.tracking.validation import TimeWindow, check_event
 
 #: Called as on_progress(phase, rows_done, rows_total): phase "check" (total unknown) or "import".
 ProgressCallback = Callable[[str, int, int | None], None]
@@ -111,13 +111,14 @@ def _check_pass(
     a real import skips them here because the service runs them again in pass 2 (~10% of the time).
     """
     rows = 0
+    window = TimeWindow.around()
     for line, row in reader:
         rows += 1
         if isinstance(row, RowError):
             log.add(row)
         elif full:
             try:
-                check_event(0, row)
+                check_event(0, row, window)
             except ServiceRowError as error:
                 log.add(_service_error(reader, line, error))
         if on_progress is not None and rows % PROGRESS_EVERY == 0:
