@@ -16,8 +16,10 @@ from django.test import Client
 from unstuck.cases.tests.factories import bearer, manual_case
 from unstuck.desk.tests.factories import signed_in
 from unstuck.messaging.channel_secrets import MASK
-from unstuck.messaging.models import Channel
+from unstuck.messaging.models import Channel, Message
+from unstuck.messaging.outbox import outbox_deliver
 from unstuck.messaging.services import message_enqueue
+from unstuck.messaging.tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +183,21 @@ def test_the_django_admin_keeps_a_credential_left_blank(channels, admin_client):
     assert response.status_code == 302, response.content.decode()[:800]
     dingtalk.refresh_from_db()
     assert (dingtalk.name, dingtalk.url, dingtalk.secret) == ("钉钉", CHANNELS[2]["url"], "SECdingSign4444")
+
+
+def test_a_failed_delivery_shows_no_credential(caplog):
+    """A test message to a webhook whose URL carries a token, on a closed port: the failure, its
+    reason and the status page the admin polls name no credential."""
+    caplog.set_level(logging.DEBUG)
+    Channel.objects.create(
+        key="down", name="down", kind="webhook", url=f"http://127.0.0.1:{free_port()}/h?token=erpToken999"
+    )
+    admin = signed_in("boss", "admin")
+    redirect = admin.post("/settings/channels/down/test/", {})
+    assert redirect.status_code == 302
+    outbox_deliver(batch=10)
+    message = Message.objects.get(template_key="channel_test")
+    assert message.status in (Message.Status.FAILED, Message.Status.DEAD) and message.reason
+    page = admin.get(redirect["Location"]).content.decode()
+    details = " ".join(message.attempt_log.values_list("detail", flat=True))
+    assert not leaks(page + message.reason + details + caplog.text)
