@@ -1,8 +1,9 @@
 """Fuzz every documented API operation from our own OpenAPI schema (schemathesis, WSGI in-process).
 
 Each example is sent as one of the roles (admin, supervisor, agent, auditor) or anonymously, and half
-of the time with path parameters that name real rows (a process, an item, a case …), so the fuzzer
-reaches the handlers and not only their 404s. Every answer must be: no 5xx, a documented status
+of the time with path parameters that name real rows (a process, an item, a case, a problem, an
+action item, a remedy, an incident, an absence), so the fuzzer reaches the handlers and not only
+their 404s. Every answer must be: no 5xx, a documented status
 code, and a body that matches its documented schema and content type.
 
 Examples per operation are capped (`FUZZ_EXAMPLES`) and derandomized, so CI runs the same requests
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -29,6 +31,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from unstuck.accounts.services import absence_create
+from unstuck.casework.models import Incident
+from unstuck.casework.services import action_item_add, incident_create, problem_create, remedy_add
 from unstuck.casework.tests.factories import bearer, person, stalled_cases
 from unstuck.core.api import api
 
@@ -63,12 +68,33 @@ def fuzz_world(db: None, in_test_transaction: None) -> dict[str, Any]:
         "agent": person("fz-agent", "agent", "intake"),
         "auditor": person("fz-auditor", "auditor"),
     }
-    cases = stalled_cases(("fz-1", {"warehouse": "上海仓"}), ("fz-2", {}))
+    cases = stalled_cases(("fz-1", {"warehouse": "上海仓"}), ("fz-2", {}), ("fz-3", {}))
+    admin, lead = people["admin"], people["supervisor"]
+    problem = problem_create(actor=admin, title="上海仓反复断网", owner_username=lead.username)
+    action_item = action_item_add(
+        actor=admin,
+        title="换交换机",
+        owner_username=lead.username,
+        due_date=date(2026, 12, 31),
+        problem_id=problem.pk,
+    )
+    remedy = remedy_add(case_id=cases[0].pk, actor=lead, kind="refund", amount="20.00")
+    parent = incident_create(
+        actor=admin, title="上海仓系统故障", process="simple", attrs={"warehouse": "上海仓"}
+    )
+    absence = absence_create(
+        actor=admin, user=people["agent"], starts=date(2026, 12, 24), ends=date(2026, 12, 26)
+    )
     real = {
         "key": "simple",
         "process": "simple",
         "item": "fz-1",
-        "case_id": cases[0].pk,
+        "case_id": cases[1].pk,
+        "problem_id": problem.pk,
+        "item_id": action_item.pk,
+        "remedy_id": remedy.pk,
+        "incident_id": Incident.objects.get(parent=parent).pk,
+        "absence_id": absence.pk,
     }
     headers = {role: bearer(user) for role, user in people.items()} | {"anonymous": {}}
     return {"headers": headers, "real": real}
