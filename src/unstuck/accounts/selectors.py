@@ -1,5 +1,5 @@
 """Reads for accounts: who a token belongs to, a user's role and teams, token listings, absences
-and deputies (contract #7: `user_absent`, `user_deputy`)."""
+and deputies (`user_absent`, `user_deputy`, which case routing asks)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The case page's SLA panel (contract #3): each target's due time and business time left, the
+"""The case page's SLA panel: each target's due time and business time left, the
 warnings and breaches recorded, and the escalations that fired. Read-only; three queries."""
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ changed the case. It brings the case's clocks (one per target) up to date with w
 Business time is the case team's calendar (`Team.calendar_key`; `cn-workdays` without a team).
 A calendar that cannot compute (a year without verified holidays, an unknown key) leaves the clock
 without a due time and says why in `problem`, so opening the case never fails on it.
-Finally `Case.sla_due_at` / `Case.sla_state` are refreshed (contract #1).
+Finally `Case.sla_due_at` / `Case.sla_state` are refreshed: the queues sort and filter on them.
 """
 
 from __future__ import annotations
@@ -325,7 +325,7 @@ def sla_cases_opened(*, cases: list[Case]) -> None:
 
 
 def sla_summary(clocks: list[SlaClock]) -> tuple[datetime | None, str]:
-    """`(sla_due_at, sla_state)` of a case from its clocks (contract #1).
+    """`(sla_due_at, sla_state)` of a case from its clocks (what the desk's queues sort and filter on).
 
     Due: the nearest due moment of a running target; null while paused or when none runs. State,
     over the targets still running or paused: `breached` if one breached, else `paused` if all are

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-#: The ten default cause categories (contract #6), in display order: key, 中文, English.
+#: The ten default cause categories (DESIGN.md's cause taxonomy), in display order: key, 中文, English.
 DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
     ("information_flow", "信息流转", "Information flow"),
     ("system_failure", "系统故障", "System failure"),

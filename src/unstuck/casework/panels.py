@@ -1,4 +1,4 @@
-"""The case page's casework panel (contract #3): checklist, cause and 5 whys, remedies, problem
+"""The case page's casework panel: checklist, cause and 5 whys, remedies, problem
 link, review. Read in a fixed number of queries; its HTMX forms post to `casework.views`."""
 
 from __future__ import annotations

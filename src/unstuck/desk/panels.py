@@ -1,9 +1,9 @@
-"""The case page's panel registry (contract #3): other apps add sections to the case page.
+"""The case page's panel registry: other apps add sections to the case page.
 
 Each module listed in CASE_PANELS that exists defines
 `case_panel_html(*, request: HttpRequest, case: Case) -> str`, an HTML fragment ("" for nothing)
-built with a bounded number of queries. Modules that are not installed are skipped, as
-`core/api.py` skips missing routers, so the list can name apps that arrive on other branches.
+built with a bounded number of queries. A listed module that does not exist is skipped, as
+`core/api.py` skips missing routers.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Reads for the case queues: open cases sorted by SLA urgency, a keyset page, neighbours, counts.
 
-Order (contract #1): `sla_due_at` ascending with nulls last, then priority (P1 first), then age
+Order: `sla_due_at` ascending with nulls last, then priority (P1 first), then age
 (oldest first), then id. The cursor holds all four, so every page is an index range, never an
 OFFSET; the permission-aware `cases.selectors.case_list` decides what the user may see.
 """

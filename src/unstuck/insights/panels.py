@@ -1,4 +1,4 @@
-"""The insights panel on the case page (contract #3): the item's prediction and a suggested cause,
+"""The insights panel on the case page: the item's prediction and a suggested cause,
 each beside the figures its model measured on data it did not learn from.
 
 A bounded number of queries: the item's prediction (1), the latest cause model (1, its payload once
@@ -17,7 +17,7 @@ from unstuck.cases.models import Case
 from unstuck.insights.selectors_ml import item_predictions
 from unstuck.insights.services_causes import cause_advice
 
-#: Display names of the taxonomy's default keys (contract #6); unknown keys show as they are.
+#: Display names of the cause taxonomy's default keys (casework's); unknown keys show as they are.
 CATEGORY_LABELS = {
     "information_flow": _("Information flow"),
     "system_failure": _("System failure"),

@@ -1,4 +1,4 @@
-"""The case page's messages panel (contract #3): the conversation, and compose → preview → send (HTMX).
+"""The case page's messages panel: the conversation, and compose → preview → send (HTMX).
 
 Queries are bounded: the case's latest 50 messages in one query, the template keys in one more.
 """

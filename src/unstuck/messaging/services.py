@@ -1,4 +1,4 @@
-"""Writes for messages: enqueue into the outbox (contract #4), compose on a case, test a channel,
+"""Writes for messages: enqueue into the outbox (every app's way to send), compose on a case, test a channel,
 mark notifications read. Delivery itself is `outbox.outbox_deliver`, re-exported here."""
 
 from __future__ import annotations

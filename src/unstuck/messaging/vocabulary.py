@@ -28,7 +28,8 @@ CONFIGURED_KINDS = frozenset(
     | {ChannelKind.WEBHOOK}
 )
 
-#: Every variable a template may use (contract #4), plus `message`: an agent's own words when composing.
+#: Every variable a template may use (what `message_enqueue` callers may pass), plus `message`:
+#: an agent's own words when composing.
 VARIABLES: tuple[str, ...] = (
     "customer_name",
     "item",

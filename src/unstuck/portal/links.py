@@ -1,4 +1,4 @@
-"""Signed, expiring links for customers (shared contract #5): the status page, a confirmation, a
+"""Signed, expiring links for customers: the status page, a confirmation, a
 survey. Absolute URLs from `UNSTUCK_BASE_URL`.
 
 A link is a `PortalLink` row plus a token signed with Django's `signing` under a salt of its own

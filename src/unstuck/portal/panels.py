@@ -1,4 +1,4 @@
-"""The portal's panel on the case page (shared contract #3): the links the customer got and what
+"""The portal's panel on the case page: the links the customer got and what
 became of them, the customer's survey answer, and pausing / resuming proactive updates (HTMX)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Writes for working a case, one module per part; import them from here (contract #6 names
-`unstuck.casework.services.incident_create`)."""
+"""Writes for working a case, one module per part; import them from here (other apps call
+`unstuck.casework.services.incident_create` and `action_item_add`)."""
 
 from unstuck.casework.services.causes import case_review_add, category_get, cause_set
 from unstuck.casework.services.incidents import (

@@ -1,4 +1,4 @@
-"""The case panel (contract #3) and its HTMX actions, and the incident and problem pages."""
+"""The casework panel on the case page and its HTMX actions, and the incident and problem pages."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A case-page panel module for the registry's test, shaped as contract #3 asks."""
+"""A case-page panel module for the registry's test, shaped as `desk.panels` asks."""
 
 from __future__ import annotations
 

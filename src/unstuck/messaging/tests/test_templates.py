@@ -29,7 +29,7 @@ CONTRACT_KEYS = [
 ]
 
 
-def test_every_contract_key_has_seeded_chinese_and_english_templates_that_pass_the_check():
+def test_every_key_has_seeded_chinese_and_english_templates_that_pass_the_check():
     for key in CONTRACT_KEYS:
         for language in ("zh-hans", "en"):
             template = MessageTemplate.objects.get(
@@ -143,9 +143,9 @@ def test_english_speaking_customer_gets_the_english_template():
     assert "Dear 王女士" in message.body_text and case.number in message.subject
 
 
-def test_every_key_lists_only_contract_variables():
-    contract = {
+def test_every_key_lists_only_known_variables():
+    known = {
         "customer_name", "item", "reason", "eta", "agent_name", "confirm_link", "status_link",
         "survey_link", "case_number", "case_title", "case_link", "message",
     }  # fmt: skip
-    assert all(set(names) <= contract for names in TEMPLATE_VARIABLES.values())
+    assert all(set(names) <= known for names in TEMPLATE_VARIABLES.values())
