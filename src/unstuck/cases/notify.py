@@ -1,18 +1,16 @@
 """Telling people about a case: one function for every notification the cases app sends.
 
 The timeline entry is always written (it is the in-app record). Messages go through the
-communication capability's outbox (`unstuck.messaging.services.message_enqueue`, contract #4) when
-that app is installed: it is imported inside the function, only if it exists, so this works before
-and after it lands.
+messaging app's outbox (`unstuck.messaging.services.message_enqueue`), imported inside the
+function because messaging builds on cases (a module-level import would be circular).
 """
 
 from __future__ import annotations
 
-import importlib.util
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from unstuck.cases.models import Case, TimelineEntry
@@ -21,21 +19,10 @@ from unstuck.cases.timeline import timeline_append
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-MESSAGING_APP = "unstuck.messaging"
-
 
 def case_link(case: Case) -> str:
-    """The absolute address of the case's page on the desk (`desk:case`, contract #2)."""
-    try:
-        path = reverse("desk:case", kwargs={"case_id": case.pk})
-    except NoReverseMatch:  # the desk's case page is not mounted in this build: its agreed path
-        path = f"/cases/{case.pk}/"
-    return f"{settings.UNSTUCK_BASE_URL}{path}"
-
-
-def messaging_available() -> bool:
-    """True when the communication capability (the outbox) is installed."""
-    return importlib.util.find_spec(MESSAGING_APP) is not None
+    """The absolute address of the case's page on the desk (`desk:case`)."""
+    return f"{settings.UNSTUCK_BASE_URL}{reverse('desk:case', kwargs={'case_id': case.pk})}"
 
 
 def case_notify(
@@ -48,7 +35,7 @@ def case_notify(
     template_key: str,
     actor_label: str = "worker",
 ) -> TimelineEntry:
-    """Notify `users` about `case`: a timeline entry, and one outbox message each when messaging exists.
+    """Notify `users` about `case`: a timeline entry, and one outbox message each.
 
     Runs inside the caller's transaction (the case row locked), so the messages are written with
     the change that caused them; `dedupe_key` (plus the user) makes a repeat enqueue nothing.
@@ -56,7 +43,7 @@ def case_notify(
     recipients = list({user.pk: user for user in users if user.is_active}.values())
     queued: list[str] = []
     delivery = "timeline"
-    if recipients and messaging_available():
+    if recipients:
         from unstuck.messaging.services import message_enqueue
 
         delivery = "outbox"

@@ -4,14 +4,11 @@ history and what the user may do next. A bounded number of queries whatever the 
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import models
 from django.db.models import Q
 
 from unstuck.accounts.models import Membership, Role
@@ -22,6 +19,8 @@ from unstuck.cases.selectors import case_get, case_timeline, case_visible
 from unstuck.customers.models import Customer
 from unstuck.desk.countdown import CalendarCache, Countdown, case_countdown
 from unstuck.desk.display import CASE_ACTION_LABELS, label
+from unstuck.messaging.models import Message
+from unstuck.portal.models import Survey
 from unstuck.processes.models import Step
 from unstuck.tracking.models import Event, Item
 from unstuck.tracking.selectors import item_events, item_visible
@@ -53,8 +52,6 @@ class CustomerHistory:
     cases: list[Case] = field(default_factory=list)
     messages: list[HistoryRow] = field(default_factory=list)
     surveys: list[HistoryRow] = field(default_factory=list)
-    messages_available: bool = False
-    surveys_available: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,19 +100,6 @@ def timeline_page(*, case: Case, before: int | None = None) -> TimelinePage:
     return TimelinePage(entries=shown, earlier=shown[0].seq - 1 if shown else 0)
 
 
-def _optional_model(app_label: str, model_name: str) -> type[models.Model] | None:
-    if importlib.util.find_spec(f"unstuck.{app_label}") is None:
-        return None
-    try:
-        return apps.get_model(app_label, model_name)
-    except LookupError:
-        return None
-
-
-def _field_names(model: type[models.Model]) -> set[str]:
-    return {f.name for f in model._meta.get_fields()}
-
-
 def _history_rows(rows: list[Any], kind: str) -> list[HistoryRow]:
     def moment(row: Any) -> datetime | None:
         for name in ("created_at", "sent_at", "queued_at", "answered_at", "at"):
@@ -127,45 +111,30 @@ def _history_rows(rows: list[Any], kind: str) -> list[HistoryRow]:
     return [HistoryRow(text=str(row), at=moment(row), kind=kind) for row in rows]
 
 
-def _customer_messages(user: AnyUser, customer: Customer) -> tuple[bool, list[HistoryRow]]:
-    """The customer's latest messages on cases `user` may see, when `messaging.Message` exists
-    (customers are shared across teams; another team's conversation is not shown)."""
-    message = _optional_model("messaging", "Message")
-    if message is None or "customer" not in _field_names(message):
-        return False, []
-    query = message._default_manager.filter(customer=customer)
+def _customer_messages(user: AnyUser, customer: Customer) -> list[HistoryRow]:
+    """The customer's latest messages on cases `user` may see (customers are shared across teams;
+    another team's conversation is not shown)."""
+    query = Message.objects.filter(customer=customer)
     # A message about an item (a confirmation reminder) has no case: then its item decides.
     query = query.filter(
         Q(case__in=case_visible(user=user).values("pk"))
         | Q(case__isnull=True, item__in=item_visible(user=user).values("pk"))
     )
     rows = list(query.order_by("-pk")[:HISTORY_LIMIT])
-    return True, _history_rows(rows, "message")
+    return _history_rows(rows, "message")
 
 
-def _customer_surveys(user: AnyUser, customer: Customer) -> tuple[bool, list[HistoryRow]]:
-    """The customer's survey answers on cases `user` may see, from whichever installed app defines
-    a `Survey` model tied to a customer or a case (the portal or messaging app, once merged)."""
-    for app_label in ("portal", "messaging", "insights"):
-        survey = _optional_model(app_label, "Survey")
-        if survey is None:
-            continue
-        names = _field_names(survey)
-        if "customer" in names:
-            query = survey._default_manager.filter(customer=customer)
-        elif "case" in names:
-            query = survey._default_manager.filter(case__item__customer=customer)
-        else:
-            continue
-        if "case" in names:
-            query = query.filter(case__in=case_visible(user=user).values("pk"))
-        return True, _history_rows(list(query.order_by("-pk")[:HISTORY_LIMIT]), "survey")
-    return False, []
+def _customer_surveys(user: AnyUser, customer: Customer) -> list[HistoryRow]:
+    """The customer's survey answers (the portal's) on cases `user` may see."""
+    query = Survey.objects.filter(
+        case__item__customer=customer, case__in=case_visible(user=user).values("pk")
+    )
+    return _history_rows(list(query.order_by("-pk")[:HISTORY_LIMIT]), "survey")
 
 
 def customer_history(*, user: AnyUser, case: Case) -> CustomerHistory:
-    """The case's customer's other items and the cases of theirs `user` may see, plus messages
-    and surveys where those apps are installed."""
+    """The case's customer's other items and the cases of theirs `user` may see, their messages
+    and their surveys."""
     item = case.item
     customer = item.customer if item is not None else None
     if customer is None:
@@ -185,16 +154,12 @@ def customer_history(*, user: AnyUser, case: Case) -> CustomerHistory:
         .select_related("item")
         .order_by("-opened_at", "-id")[:HISTORY_LIMIT]
     )
-    messages_available, messages = _customer_messages(user, customer)
-    surveys_available, surveys = _customer_surveys(user, customer)
     return CustomerHistory(
         customer=customer,
         items=items,
         cases=cases,
-        messages=messages,
-        surveys=surveys,
-        messages_available=messages_available,
-        surveys_available=surveys_available,
+        messages=_customer_messages(user, customer),
+        surveys=_customer_surveys(user, customer),
     )
 
 

@@ -27,6 +27,7 @@ from unstuck.accounts.models import Team
 from unstuck.cases.lifecycle import OPEN
 from unstuck.cases.models import Case, TimelineEntry
 from unstuck.cases.open_filter import open_only
+from unstuck.casework.models import CaseCause, CauseCategory
 from unstuck.desk.selectors import board_names
 from unstuck.stalls.models import Stall
 from unstuck.tracking.models import Event, Item
@@ -373,20 +374,12 @@ CAUSE_NAMES: dict[str, str] = {
 def cause_names() -> dict[str, str]:
     """Category key → display name."""
     names = dict(CAUSE_NAMES)
-    try:
-        from unstuck.casework.models import CauseCategory
-    except ImportError:  # the casework app is not installed
-        return names
     names.update(CauseCategory.objects.values_list("key", "name_zh"))
     return names
 
 
 def _recorded_causes(cases: QuerySet[Case]) -> dict[int, str]:
     """Causes owners recorded on cases (the casework app), by case id."""
-    try:
-        from unstuck.casework.models import CaseCause
-    except ImportError:  # the casework app is not installed
-        return {}
     return dict(CaseCause.objects.filter(case__in=cases).values_list("case_id", "category__key"))
 
 

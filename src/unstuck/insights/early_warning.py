@@ -22,7 +22,6 @@ that also moves the schedule row: a worker killed mid-scan leaves nothing half d
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -38,7 +37,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from unstuck.accounts.models import Membership, Role
+from unstuck.casework.services import incident_create
 from unstuck.insights.models import EarlyWarning, StallTally, WarningAttribute, WarningSchedule
+from unstuck.messaging.services import message_enqueue
 from unstuck.processes.models import Process
 from unstuck.stalls.models import Stall
 from unstuck.tracking.models import Event
@@ -57,7 +58,6 @@ SCAN_EVERY = timedelta(minutes=1)
 #: Stall ids re-read below the copy cursor each pass: a stall whose transaction committed after a
 #: later one's is still copied (ids are handed out at insert, not at commit).
 ID_MARGIN = 2000
-MESSAGING_APP = "unstuck.messaging"
 SCHEDULE = "scan"
 
 #: A series: (process id, step, attribute key, attribute value); "" key for the step as a whole.
@@ -212,14 +212,11 @@ def _describe(warning: EarlyWarning) -> str:
 def early_warning_notify(*, warning: EarlyWarning) -> int:
     """Tell the supervisors of the step's team (in the caller's transaction); returns how many.
 
-    Through the messaging outbox (contract #4) when that app is installed — imported here only
-    then; without it the warning is still listed on the warnings page.
+    Through the messaging outbox; the warning is listed on the warnings page either way.
     """
     users = _supervisors(warning.team_key) if warning.team_key else []
-    if not users or importlib.util.find_spec(MESSAGING_APP) is None:
+    if not users:
         return 0
-    from unstuck.messaging.services import message_enqueue
-
     link = f"{settings.UNSTUCK_BASE_URL}{reverse('insights:warnings')}"
     sent = 0
     for user in users:
@@ -299,25 +296,12 @@ def _raise(spike: Spike, now: datetime) -> EarlyWarning | None:
     return warning
 
 
-def casework_installed() -> bool:
-    """Whether incidents can be created (the casework app, contract #6, is installed)."""
-    from django.apps import apps
-
-    return importlib.util.find_spec("unstuck.casework") is not None and apps.is_installed("unstuck.casework")
-
-
 def warning_incident_create(*, actor: Any, warning: EarlyWarning) -> Any:
     """Open an incident (a parent case gathering the matching stall cases) for the warning, once.
 
-    Uses `unstuck.casework.services.incident_create` (contract #6), imported here only; the warning
-    keeps the incident, so a second click returns the same one.
+    Through `unstuck.casework.services.incident_create`; the warning keeps the incident, so a
+    second click returns the same one.
     """
-    from unstuck.core.errors import DomainError
-
-    if not casework_installed():
-        raise DomainError(
-            "incidents_unavailable", _("Incidents need the casework app, which is not installed.")
-        )
     with transaction.atomic():
         locked = (
             EarlyWarning.objects.select_for_update(of=("self",))
@@ -326,8 +310,6 @@ def warning_incident_create(*, actor: Any, warning: EarlyWarning) -> Any:
         )
         if locked.incident is not None:
             return locked.incident
-        from unstuck.casework.services import incident_create
-
         title = _("Spike of stalls: %(process)s / %(step)s") % {
             "process": locked.process.name,
             "step": locked.step,

@@ -12,13 +12,11 @@ auditors read everything and write nothing.
 
 from __future__ import annotations
 
-import importlib.util
 import random
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.apps import apps
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Avg, F, FloatField, Q
@@ -29,6 +27,7 @@ from django.utils.translation import gettext as _
 from unstuck.accounts.models import Membership, Role
 from unstuck.accounts.selectors import user_role
 from unstuck.cases.models import Case, SlaState, TimelineEntry
+from unstuck.casework.services import action_item_add
 from unstuck.core.errors import DomainError
 from unstuck.insights.models_qa import (
     CoachingNote,
@@ -40,6 +39,7 @@ from unstuck.insights.models_qa import (
     QaSamplingDay,
     QaScore,
 )
+from unstuck.portal.models import Survey
 
 #: The sampling run for a day falls due this long after the day ends (late events settle first).
 RUN_AFTER_MIDNIGHT = timedelta(hours=1)
@@ -81,15 +81,8 @@ def _handled(day: date) -> dict[int, set[int]]:
 
 
 def _low_csat(case_ids: set[int]) -> set[int]:
-    """Cases whose survey scored low (the portal app's Survey, when installed)."""
-    if not importlib.util.find_spec("unstuck.portal"):
-        return set()
-    try:
-        # The portal app's model (not a shared contract): looked up by name so its absence is fine.
-        survey = apps.get_model("portal", "Survey")  # type: ignore[misc]
-    except LookupError:
-        return set()
-    rows = survey.objects.filter(case_id__in=case_ids, score__lte=LOW_CSAT_AT_MOST).values_list(
+    """Cases whose survey (the portal's) scored low."""
+    rows = Survey.objects.filter(case_id__in=case_ids, score__lte=LOW_CSAT_AT_MOST).values_list(
         "case_id", flat=True
     )
     return set(rows)
@@ -333,7 +326,7 @@ def coaching_note_add(
     action_items: list[ActionItemIn] | None = None,
 ) -> CoachingNote:
     """Write a 1:1 coaching note for an agent the actor supervises; action items (owned by the agent)
-    go through the casework app (contract #6) and are linked by id."""
+    go through the casework app and are linked by id."""
     text = text.strip()
     if not text:
         raise DomainError("missing_field", _("Write the coaching note (`text`)."))
@@ -355,14 +348,6 @@ def coaching_note_add(
 
 
 def _action_items_create(*, actor: User, agent: User, items: list[ActionItemIn]) -> list[int]:
-    if importlib.util.find_spec("unstuck.casework") is None:
-        raise DomainError(
-            "action_items_unavailable",
-            _("Action items need the casework app, which is not installed; save the note without them."),
-            status=409,
-        )
-    from unstuck.casework.services import action_item_add  # contract #6: the casework engineer's
-
     return [
         action_item_add(
             actor=actor, title=item.title, owner_username=agent.get_username(), due_date=item.due_date

@@ -1,16 +1,16 @@
 """Reads for cause suggestion: the organisation's labelled cases and a case's own free text.
 
-Labels come from the casework app's `CaseCause` (category + text, contract #6) once it is
-installed; a case without one still counts when its item carries a labelled stall cause from the
-source system (`attrs.cause_category` + `attrs.note`, as the demo organisation's events do).
+Labels come from the casework app's `CaseCause` (category + text); a case without one still
+counts when its item carries a labelled stall cause from the source system
+(`attrs.cause_category` + `attrs.note`, as the demo organisation's events do).
 """
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 
 from unstuck.cases.models import Case, TimelineEntry
+from unstuck.casework.models import CaseCause
 
 #: Source systems' category names that differ from the taxonomy's keys.
 CATEGORY_ALIASES = {"staffing": "staffing_absence"}
@@ -28,15 +28,7 @@ class LabelledText:
     source: str  # "case_cause" or "item_attrs"
 
 
-def _casework_installed() -> bool:
-    return importlib.util.find_spec("unstuck.casework") is not None
-
-
 def _case_cause_labels(limit: int) -> list[LabelledText]:
-    if not _casework_installed():
-        return []
-    from unstuck.casework.models import CaseCause  # contract #6, built by the casework engineer
-
     rows = (
         CaseCause.objects.exclude(text="")
         .order_by("-case_id")
@@ -69,12 +61,9 @@ def labelled_cause_texts(*, limit: int = MAX_LABELLED) -> list[LabelledText]:
 def case_free_text(*, case: Case) -> str:
     """What people wrote about a case: its recorded cause text, the item's note, and the case's notes."""
     parts: list[str] = []
-    if _casework_installed():
-        from unstuck.casework.models import CaseCause
-
-        text = CaseCause.objects.filter(case_id=case.pk).values_list("text", flat=True).first()
-        if text:
-            parts.append(text)
+    text = CaseCause.objects.filter(case_id=case.pk).values_list("text", flat=True).first()
+    if text:
+        parts.append(text)
     attrs = case.item.attrs if case.item_id and case.item and isinstance(case.item.attrs, dict) else {}
     if attrs.get("note"):
         parts.append(str(attrs["note"]))

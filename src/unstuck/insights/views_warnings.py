@@ -10,7 +10,7 @@ from unstuck.accounts.models import Role
 from unstuck.accounts.selectors import user_role
 from unstuck.core.errors import DomainError
 from unstuck.desk.views import desk_login_required
-from unstuck.insights.early_warning import casework_installed, warning_incident_create, warnings_visible
+from unstuck.insights.early_warning import warning_incident_create, warnings_visible
 
 SHOWN = 100
 
@@ -19,7 +19,7 @@ SHOWN = 100
 def warnings_view(request: HttpRequest) -> HttpResponse:
     """危机预警: the spikes raised for the user's teams, newest first, open ones marked."""
     warnings = list(warnings_visible(user=request.user)[:SHOWN])
-    can_create = casework_installed() and user_role(request.user) != Role.AUDITOR
+    can_create = user_role(request.user) != Role.AUDITOR
     context = {"warnings": warnings, "can_create_incident": can_create, "nav": "warnings"}
     return render(request, "insights/warnings.html", context)
 

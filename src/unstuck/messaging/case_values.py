@@ -6,8 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
+
+from unstuck.portal.customer_words import waits_on_customer
+from unstuck.portal.links import confirm_url, status_url
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -18,22 +21,14 @@ if TYPE_CHECKING:
 
 
 def case_link(case: Case) -> str:
-    """The case page's absolute address (desk:case, contract #2)."""
-    try:
-        path = reverse("desk:case", kwargs={"case_id": case.pk})
-    except NoReverseMatch:  # the desk's case page is built alongside; its path is fixed by contract #2
-        path = f"/cases/{case.pk}/"
-    return f"{settings.UNSTUCK_BASE_URL}{path}"
+    """The case page's absolute address on the desk (`desk:case`)."""
+    return f"{settings.UNSTUCK_BASE_URL}{reverse('desk:case', kwargs={'case_id': case.pk})}"
 
 
 def status_link(item: Item | None, *, issue: bool = True) -> str:
-    """The customer's status page for `item` (contract #5), '' until the portal app is installed.
+    """The customer's status page for `item` (the portal's), '' without an item.
     `issue=False` (a preview, which writes nothing) names the link instead of signing one."""
     if item is None:
-        return ""
-    try:
-        from unstuck.portal.links import status_url  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # the portal (status page) is built alongside; without it there is no link
         return ""
     if not issue:
         return str(_("[your status page link, signed when the message is sent]"))
@@ -42,14 +37,9 @@ def status_link(item: Item | None, *, issue: bool = True) -> str:
 
 def confirm_link(item: Item | None, *, issue: bool) -> str:
     """A signed link that lets the customer confirm the step the item waits in, '' when the step does
-    not wait on the customer (or the portal is not installed). `issue=False` (a preview, which writes
-    nothing) names the link the message will carry instead of signing one."""
+    not wait on the customer. `issue=False` (a preview, which writes nothing) names the link the
+    message will carry instead of signing one."""
     if item is None:
-        return ""
-    try:
-        from unstuck.portal.customer_words import waits_on_customer  # type: ignore[import-not-found,unused-ignore]
-        from unstuck.portal.links import confirm_url  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # the portal (confirmation pages) is built alongside; without it there is no link
         return ""
     if not waits_on_customer(item):
         return ""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
+from unstuck.casework.models import CaseCause
 from unstuck.messaging.models import Channel, MessageTemplate
 from unstuck.messaging.vocabulary import CONFIGURED_KINDS, ChannelKind, MessageLanguage, language_of
 
@@ -52,15 +53,7 @@ def case_scope(case: Case | None) -> tuple[str, str, str]:
     if case is None:
         return "", "", ""
     step = case.item.current_step if case.item_id and case.item else ""
-    cause = ""
-    try:  # the casework app (causes) is built alongside; without it no template is cause-scoped
-        from unstuck.casework.models import CaseCause  # type: ignore[import-not-found,unused-ignore]
-
-        cause = (
-            CaseCause.objects.filter(case_id=case.pk).values_list("category__key", flat=True).first() or ""
-        )
-    except (ImportError, LookupError):
-        cause = ""
+    cause = CaseCause.objects.filter(case_id=case.pk).values_list("category__key", flat=True).first() or ""
     return case.type, cause, step
 
 

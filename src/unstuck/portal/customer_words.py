@@ -3,7 +3,6 @@ the new ETA. No internal names (teams, agents, rules, case numbers) ever reach t
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from unstuck.casework.models import CaseCause
 from unstuck.portal.models import StatusNote
 from unstuck.portal.update_policy import customer_zone
 from unstuck.processes.spec import spec_for_version
@@ -32,7 +32,7 @@ class Update:
 
 
 def customer_time_zone(item: Item) -> ZoneInfo:
-    """The item's customer's time zone (`Customer.timezone`, added by the talk engineer), falling
+    """The item's customer's time zone (`Customer.timezone`), falling
     back to Asia/Shanghai while it is missing or empty."""
     customer = item.customer
     return customer_zone(getattr(customer, "timezone", "") if customer is not None else "")
@@ -62,11 +62,7 @@ def _rule_reason(rule: str, item: Item) -> str:
 
 
 def _cause_text(case: Case) -> str:
-    """The case's recorded cause, when the casework app (contract #6) is installed."""
-    if importlib.util.find_spec("unstuck.casework") is None:
-        return ""
-    from unstuck.casework.models import CaseCause  # type: ignore[import-not-found,unused-ignore]
-
+    """The case's recorded cause (casework's), if one was recorded."""
     cause = CaseCause.objects.filter(case=case).first()
     return str(getattr(cause, "text", "") or "") if cause is not None else ""
 

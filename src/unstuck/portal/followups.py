@@ -28,7 +28,7 @@ from unstuck.core.bulk_sql import adapt_json, adapt_time, rows_update
 from unstuck.portal.customer_words import customer_time_zone, honest_update, local_text, waits_on_customer
 from unstuck.portal.links import confirm_url, status_url, survey_url
 from unstuck.portal.models import CaseFollowUp, ReminderNotice, Survey, UpdatePolicy
-from unstuck.portal.notify import message_send, messaging_installed
+from unstuck.portal.notify import message_send
 from unstuck.portal.scans import scan_advance, scan_claim
 from unstuck.portal.update_policy import DEFAULT_POLICY, Policy, next_update_at, recent
 from unstuck.stalls.models import Reminder, Stall
@@ -151,8 +151,6 @@ def _message_context(case: Case, now: datetime) -> dict[str, Any]:
 def _send_update(follow_up: CaseFollowUp, now: datetime) -> str | None:
     """Queue the customer's next message; returns the template used, None if nothing was queued."""
     case, item = follow_up.case, follow_up.item
-    if not messaging_installed():
-        return None
     # A savepoint: the links of a message the outbox did not take (a repeat) are not kept as sent.
     with transaction.atomic(), translation.override(_customer_language(case)):
         context = _message_context(case, now)
@@ -368,25 +366,23 @@ def _survey_invite(case: Case, now: datetime) -> None:
     item = case.item
     assert item is not None and item.customer is not None
     Survey.objects.create(case=case, invited_at=now)
-    sent = False
-    if messaging_installed():
-        with transaction.atomic(), translation.override(_customer_language(case)):
-            context = {
-                "customer_name": str(item.customer),
-                "item": item.external_id,
-                "case_number": case.number or "",
-                "survey_link": survey_url(case=case),
-            }
-            sent = message_send(
-                template_key="survey_invitation",
-                context=context,
-                dedupe_key=f"portal:survey_invitation:{case.pk}",
-                case=case,
-                item=item,
-                customer=item.customer,
-            )
-            if not sent:
-                transaction.set_rollback(True)  # no message, no link given out
+    with transaction.atomic(), translation.override(_customer_language(case)):
+        context = {
+            "customer_name": str(item.customer),
+            "item": item.external_id,
+            "case_number": case.number or "",
+            "survey_link": survey_url(case=case),
+        }
+        sent = message_send(
+            template_key="survey_invitation",
+            context=context,
+            dedupe_key=f"portal:survey_invitation:{case.pk}",
+            case=case,
+            item=item,
+            customer=item.customer,
+        )
+        if not sent:
+            transaction.set_rollback(True)  # no message, no link given out
     with translation.override(_customer_language(case)):
         locked = case_lock(case.pk)
         timeline_append(

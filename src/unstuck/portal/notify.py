@@ -1,11 +1,10 @@
-"""The one place the portal hands a message to the outbox (shared contract #4, built by the talk
-engineer in `unstuck.messaging`). Until that app is installed, nothing is sent and callers are told
-so; the import is inside the function so the portal works (and its tests run) without it."""
+"""The one place the portal hands a message to the outbox (`unstuck.messaging`)."""
 
 from __future__ import annotations
 
-import importlib.util
 from typing import TYPE_CHECKING, Any
+
+from unstuck.messaging.services import message_enqueue
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -13,11 +12,6 @@ if TYPE_CHECKING:
     from unstuck.cases.models import Case
     from unstuck.customers.models import Customer
     from unstuck.tracking.models import Item
-
-
-def messaging_installed() -> bool:
-    """Whether the outbox (`unstuck.messaging`) exists in this installation."""
-    return importlib.util.find_spec("unstuck.messaging") is not None
 
 
 def message_send(
@@ -31,11 +25,7 @@ def message_send(
     user: User | None = None,
 ) -> bool:
     """Write one message to the outbox inside the caller's transaction; False when it was not
-    written (outbox not installed, or `dedupe_key` seen before)."""
-    if not messaging_installed():
-        return False
-    from unstuck.messaging.services import message_enqueue  # type: ignore[import-not-found,unused-ignore]
-
+    written (`dedupe_key` seen before)."""
     message = message_enqueue(
         template_key=template_key,
         context=context,

@@ -11,7 +11,7 @@ import time_machine
 from unstuck.accounts.models import Team
 from unstuck.cases.escalation import sla_timers_fire
 from unstuck.cases.models import Case, EscalationLevel, SlaEscalation, SlaTimer, TimelineEntry
-from unstuck.cases.notify import case_notify, messaging_available
+from unstuck.cases.notify import case_notify
 from unstuck.cases.services import case_note_add, case_status_change
 from unstuck.cases.tasks import sla_timers_job
 from unstuck.cases.tests.factories import manual_case, person
@@ -171,25 +171,7 @@ def test_a_level_without_reassignment_leaves_the_owner() -> None:
     assert list(SlaEscalation.objects.filter(case=case).values_list("position", flat=True)) == [1, 2, 3]
 
 
-def test_case_notify_records_on_the_timeline_without_messaging() -> None:
-    if messaging_available():
-        pytest.skip("the messaging app is installed: see the outbox test")
-    team_on("night", "always", "night-agent")
-    case = manual_case(team="night")
-    entry = case_notify(
-        case=case,
-        users=[case.owner, case.owner],  # type: ignore[list-item]
-        subject="测试",
-        body="正文",
-        dedupe_key="t:1",
-        template_key="sla_warning",
-    )
-    assert entry.kind == "notified" and entry.data["users"] == ["night-agent"]
-    assert entry.data["delivery"] == "timeline" and entry.data["queued"] == []
-
-
-def test_case_notify_enqueues_through_the_outbox_when_messaging_exists() -> None:
-    pytest.importorskip("unstuck.messaging")
+def test_case_notify_enqueues_through_the_outbox() -> None:
     team_on("night", "always", "night-agent")
     case = manual_case(team="night")
     with_owner = Case.objects.select_related("owner").get(pk=case.pk)
@@ -198,7 +180,7 @@ def test_case_notify_enqueues_through_the_outbox_when_messaging_exists() -> None
     with transaction.atomic():
         entry = case_notify(
             case=with_owner,
-            users=[with_owner.owner],  # type: ignore[list-item]
+            users=[with_owner.owner, with_owner.owner],  # type: ignore[list-item]
             subject="升级",
             body="已超时",
             dedupe_key="t:2",

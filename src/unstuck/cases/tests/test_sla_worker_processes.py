@@ -10,7 +10,6 @@ import time
 
 import pytest
 
-from unstuck.cases.notify import messaging_available
 from unstuck.cases.tests.test_acceptance_process import query
 from unstuck.core.testing import isolated_environment, postgres_in_use, unstuck, unstuck_popen
 
@@ -50,12 +49,8 @@ from unstuck.cases.models import Case, SlaEscalation, SlaTimer, TimelineEntry
 from unstuck.cases.timeline import timeline_verify
 kinds = dict(TimelineEntry.objects.values_list("kind").annotate(n=Count("id")))
 per_case_level = SlaEscalation.objects.values("case_id", "position").annotate(n=Count("id"))
-try:
-    from unstuck.messaging.models import Message
-except ImportError:
-    messages = None
-else:
-    messages = dict(Message.objects.values_list("status").annotate(n=Count("id")))
+from unstuck.messaging.models import Message
+messages = dict(Message.objects.values_list("status").annotate(n=Count("id")))
 print(json.dumps({
     "fired": SlaTimer.objects.filter(fired_at__isnull=False).count(),
     "unfired": SlaTimer.objects.filter(fired_at__isnull=True).count(),
@@ -89,15 +84,13 @@ def expected() -> dict[str, object]:
         "escalated": CASES * 3,
         "notified": CASES * 3,
     }
-    messages = None
-    if messaging_available():
-        # Each escalation's notice also goes through the outbox, one message per person notified:
-        # the owner (level 1), the team lead (level 2), the lead and the other supervisor (level 3).
-        # Colleagues get them in the app: sent when enqueued, so each shows once as `message_sent`.
-        # A repeated notice would be refused by its dedupe key, but its extra `notified` entry
-        # would still show above.
-        kinds["message_sent"] = CASES * 4
-        messages = {"sent": CASES * 4}
+    # Each escalation's notice also goes through the outbox, one message per person notified:
+    # the owner (level 1), the team lead (level 2), the lead and the other supervisor (level 3).
+    # Colleagues get them in the app: sent when enqueued, so each shows once as `message_sent`.
+    # A repeated notice would be refused by its dedupe key, but its extra `notified` entry
+    # would still show above.
+    kinds["message_sent"] = CASES * 4
+    messages = {"sent": CASES * 4}
     return {
         "fired": CASES * TIMERS_PER_CASE,
         "unfired": 0,

@@ -26,6 +26,8 @@ from unstuck.casework.services.causes import category_get, cause_record
 from unstuck.casework.services.playbooks import checklist_instantiate
 from unstuck.casework.services.remedies import approval_threshold, remedy_check, remedy_record
 from unstuck.core.errors import DomainError
+from unstuck.messaging.services import message_enqueue
+from unstuck.portal.links import status_url
 from unstuck.portal.services import follow_ups_pause
 
 if TYPE_CHECKING:
@@ -265,10 +267,6 @@ def incident_remedy_add(
 
 
 def _status_link(case: Case) -> str:
-    try:  # contract #5: the portal engineer's signed links, once that app is merged
-        from unstuck.portal.links import status_url
-    except ImportError:
-        return ""
     return status_url(item=case.item) if case.item is not None else ""
 
 
@@ -277,12 +275,6 @@ def incident_notice_send(*, incident_id: int, actor: User, reason: str, eta: str
     """Tell every open child's customer what happened and the new ETA (template `incident_notice`),
     through the message outbox, and pause the children's own proactive updates; children without a
     customer are skipped."""
-    try:  # contract #4: the talk engineer's outbox; refused clearly until that app is installed
-        from unstuck.messaging.services import message_enqueue
-    except ImportError:
-        raise DomainError(
-            "messaging_unavailable", "Customer messages are not available on this installation.", status=503
-        ) from None
     reason = reason.strip()
     if not reason:
         raise DomainError(

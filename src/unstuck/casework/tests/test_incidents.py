@@ -182,21 +182,9 @@ def test_bad_incident_filters_are_refused_clearly(
     assert not Incident.objects.exists() and not IncidentCase.objects.exists()
 
 
-def test_notices_are_refused_clearly_while_messaging_is_not_installed(api: Any, stalled: list[Case]) -> None:
-    pytest.importorskip("unstuck.casework")  # this app; the real messaging path is in test_incident_notices
-    try:
-        import unstuck.messaging.services  # noqa: F401
-    except ImportError:
-        incident = _create(api, attrs=SHANGHAI).json()
-        response = api.post(
-            "lead", f"/incidents/{incident['id']}/notices", {"reason": "仓库系统故障", "eta": "明天"}
-        )
-        assert response.status_code == 503 and response.json()["code"] == "messaging_unavailable"
-    else:
-        pytest.skip("messaging is installed: test_incident_notices covers the real path")
-
-
-def test_the_service_matches_the_contract_signature(stalled: list[Case], world: Any) -> None:
+def test_the_service_opens_an_incident_with_its_cause_for_the_matching_cases(
+    stalled: list[Case], world: Any
+) -> None:
     parent = incident_create(
         actor=world["admin"], title="北京仓停电", attrs=BEIJING, cause_category="external"
     )

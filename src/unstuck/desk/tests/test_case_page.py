@@ -193,14 +193,20 @@ def test_the_registry_lists_the_contract_modules():
     ]
 
 
-def test_customer_messages_show_once_the_messaging_app_is_merged(processes):
-    pytest.importorskip("unstuck.messaging")
+def test_the_customer_history_lists_the_messages_they_were_sent(processes):
     from unstuck.desk.case_page import customer_history
+    from unstuck.messaging.services import message_enqueue
 
     agent = make_user("li", role="agent", team="warehouse")
     (case,) = stalled_cases(1)
+    message_enqueue(
+        template_key="stall_update",
+        context={"reason": "仓库系统故障", "eta": "明天"},
+        dedupe_key="h:1",
+        case=case,
+    )
     history = customer_history(user=agent, case=Case.objects.select_related("item__customer").get(pk=case.pk))
-    assert history.messages_available
+    assert [row.kind for row in history.messages] == ["message"] and history.surveys == []
 
 
 def test_the_case_page_costs_the_same_queries_with_a_long_or_short_history(processes):

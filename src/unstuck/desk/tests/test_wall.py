@@ -63,11 +63,7 @@ def test_a_stall_shows_on_the_wall_at_the_next_poll(processes):
     assert "SO-NEW00000" in supervisor.get("/wall/", headers={"HX-Request": "true"}).content.decode()
 
 
-def test_absence_shows_once_the_routing_engineers_selector_exists(processes):
-    from unstuck.accounts import selectors
-
-    if not hasattr(selectors, "user_absent"):
-        pytest.skip("accounts.selectors.user_absent arrives with the routing branch (contract #7)")
+def test_the_wall_says_whether_each_agent_is_present(processes):
     make_user("li", role="agent", team="warehouse")
     stalled_cases(1)
     page = _signed_in(make_user("wang", role="supervisor", team="warehouse")).get("/wall/").content.decode()

@@ -2,9 +2,6 @@
 prefers email stalls in a confirmation step → an email in Chinese with the reason and a link built
 from UNSTUCK_BASE_URL; a tampered link changes nothing; the real link confirms the item and the
 worker resolves the case.
-
-Needs the outbox (`unstuck.messaging`, the talk engineer's part, contract #4) and aiosmtpd: skipped
-until both are installed (contract #8).
 """
 
 from __future__ import annotations
@@ -24,7 +21,6 @@ from django.test import Client
 from unstuck.portal.tests.factories import case_of, load_dispatch, stalled_item, worker_round
 from unstuck.tracking.models import Event
 
-pytest.importorskip("unstuck.messaging")
 controller_module = pytest.importorskip("aiosmtpd.controller")
 
 # The message templates are rows seeded by a data migration; serialized_rollback restores them before
