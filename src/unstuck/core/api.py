@@ -1,42 +1,19 @@
-"""The versioned HTTP API (`/api/v1/`): one NinjaAPI that every app plugs its router into.
+"""The API shell every app's router plugs into: the API class, the health check and the JSON 404.
 
-How an app adds endpoints: create `unstuck/<app>/api.py` with a module-level
-`router = ninja.Router(tags=["<app>"])` and list the module in `ROUTERS` below. Until the module
-exists (or while it has no `router`), it is skipped, so apps under construction break nothing.
-A module that exists but fails to import is *not* skipped: its error surfaces at start-up.
-
-Every endpoint requires authentication (`API_AUTH`: bearer token or browser session) unless it
-says `auth=None`, and every error is JSON `{"code", "message"}` (see `core.api_errors`).
+The API itself (`unstuck.api.api`) is assembled above the apps, in `unstuck/api.py`: core sits at the
+bottom of the layers and imports no app. Every endpoint requires authentication unless it says
+`auth=None`, and every error is JSON `{"code", "message"}` (see `core.api_errors`).
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from typing import Any
 
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest
 from ninja import Field, NinjaAPI, Router, Schema, Status
 
-from unstuck.accounts.auth import API_AUTH
-from unstuck.core.api_errors import ErrorOut, document_error_responses, install_error_handlers
-from unstuck.core.nul_guard import NulRefusingParser
-
-#: (URL prefix, module path) of every app router; a module is mounted once it defines `router`.
-ROUTERS: list[tuple[str, str]] = [
-    ("/", "unstuck.accounts.api"),
-    ("/", "unstuck.processes.api"),
-    ("/", "unstuck.tracking.api"),
-    ("/", "unstuck.stalls.api"),
-    ("/", "unstuck.cases.api"),
-    ("/", "unstuck.casework.api"),
-    ("/", "unstuck.messaging.api"),
-    ("/", "unstuck.portal.api"),
-    ("/", "unstuck.insights.api"),
-    ("/", "unstuck.insights.api_ml"),
-    ("/", "unstuck.insights.api_recurring"),
-]
+from unstuck.core.api_errors import ErrorOut, document_error_responses
 
 
 class UnstuckAPI(NinjaAPI):
@@ -60,15 +37,8 @@ class UnstuckAPI(NinjaAPI):
         return document_error_responses(schema)
 
 
-api = UnstuckAPI(
-    title="Unstuck API",
-    version="1",
-    description="Watch every customer promise, catch each one the moment it stalls, and drive it to done.",
-    urls_namespace="api-v1",
-    auth=API_AUTH,
-    parser=NulRefusingParser(),
-)
-install_error_handlers(api)
+#: Core's own endpoints.
+router = Router()
 
 
 class HealthOut(Schema):
@@ -78,7 +48,7 @@ class HealthOut(Schema):
     database: str = Field(description="Database vendor: `sqlite` or `postgresql`.")
 
 
-@api.get(
+@router.get(
     "/health",
     auth=None,
     response={200: HealthOut, 503: HealthOut},
@@ -95,38 +65,11 @@ def health(request: HttpRequest) -> Status[HealthOut]:
     return Status(200, HealthOut(status="ok", database=connection.vendor))
 
 
-def mount_routers(target: NinjaAPI, routers: list[tuple[str, str]]) -> list[str]:
-    """Add the `router` of each listed module that exists; returns the mounted module paths."""
-    mounted = []
-    for prefix, module_path in routers:
-        try:
-            spec = importlib.util.find_spec(module_path)
-        except ModuleNotFoundError as missing:  # the app package itself is not there (yet)
-            if missing.name is None or not module_path.startswith(missing.name):
-                raise
-            spec = None
-        if spec is None:
-            continue
-        module = importlib.import_module(module_path)
-        router = getattr(module, "router", None)
-        if isinstance(router, Router):
-            target.add_router(prefix, router)
-            mounted.append(module_path)
-            if isinstance(target, UnstuckAPI):
-                target.extra_schemas = [
-                    *getattr(target, "extra_schemas", []),
-                    *getattr(module, "OPENAPI_SCHEMAS", ()),
-                ]
-    return mounted
-
-
-MOUNTED = mount_routers(api, ROUTERS)
-
 # Mounted last so it only catches what no router matched: unknown API paths answer JSON 404, not HTML.
-_fallback = Router()
+fallback = Router()
 
 
-@_fallback.api_operation(
+@fallback.api_operation(
     ["GET", "POST", "PUT", "PATCH", "DELETE"],
     "/{path:path}",
     auth=None,
@@ -135,6 +78,3 @@ _fallback = Router()
 )
 def not_found(request: HttpRequest, path: str) -> None:
     raise Http404(f"No API endpoint at /{path}.")
-
-
-api.add_router("", _fallback)

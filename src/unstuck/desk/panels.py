@@ -2,8 +2,7 @@
 
 Each module listed in CASE_PANELS that exists defines
 `case_panel_html(*, request: HttpRequest, case: Case) -> str`, an HTML fragment ("" for nothing)
-built with a bounded number of queries. A listed module that does not exist is skipped, as
-`core/api.py` skips missing routers.
+built with a bounded number of queries. A listed module that does not exist is skipped.
 """
 
 from __future__ import annotations

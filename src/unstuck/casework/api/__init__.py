@@ -1,5 +1,5 @@
 """API v1 for working a case: causes, reviews, checklists, remedies (`cases`), incidents and
-problems with action items. One router for `core.api.ROUTERS`, made of the three parts."""
+problems with action items. One router for `unstuck.api.ROUTERS`, made of the three parts."""
 
 from ninja import Router
 

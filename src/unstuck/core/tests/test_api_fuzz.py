@@ -32,10 +32,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from unstuck.accounts.services import absence_create
+from unstuck.api import api
 from unstuck.casework.models import Incident
 from unstuck.casework.services import action_item_add, incident_create, problem_create, remedy_add
 from unstuck.casework.tests.factories import bearer, person, stalled_cases
-from unstuck.core.api import api
 
 FUZZ_EXAMPLES = int(os.environ.get("UNSTUCK_FUZZ_EXAMPLES", "20"))
 ROLES = ["admin", "supervisor", "agent", "auditor", "anonymous"]

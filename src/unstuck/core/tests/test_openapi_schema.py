@@ -1,10 +1,10 @@
 """The committed OpenAPI schema (docs/openapi.json) must match the code; regenerate it with
-`unstuck export_openapi_schema --api unstuck.core.api.api --output docs/openapi.json --indent 2 --sorted`."""
+`unstuck export_openapi_schema --api unstuck.api.api --output docs/openapi.json --indent 2 --sorted`."""
 
 import json
 from pathlib import Path
 
-from unstuck.core.api import api
+from unstuck.api import api
 
 COMMITTED = Path(__file__).resolve().parents[4] / "docs" / "openapi.json"
 
