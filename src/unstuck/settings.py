@@ -1,4 +1,4 @@
-"""Django settings, read from the environment (see README: Configuration)."""
+"""Django settings, read from the environment (see docs/operations.md: Configuration)."""
 
 from __future__ import annotations
 
@@ -176,7 +176,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("UNSTUCK_MAX_BODY_BYTES", str(1
 # An event's `at` or `promised_at` more than this many days after now is refused (invalid_timestamp).
 UNSTUCK_EVENT_MAX_FUTURE_DAYS = int(os.environ.get("UNSTUCK_EVENT_MAX_FUTURE_DAYS", "365"))
 
-# Worker tuning (see README: running several workers).
+# Worker tuning (see docs/operations.md: Production).
 UNSTUCK_WORKER_BATCH = int(os.environ.get("UNSTUCK_WORKER_BATCH", "500"))
 UNSTUCK_WORKER_IDLE_SECONDS = float(os.environ.get("UNSTUCK_WORKER_IDLE_SECONDS", "1.0"))
 UNSTUCK_WORKER_JOBS = os.environ.get("UNSTUCK_WORKER_JOBS", "")  # empty: every registered job
@@ -187,7 +187,7 @@ UNSTUCK_HISTORY_HORIZON_DAYS = float(os.environ.get("UNSTUCK_HISTORY_HORIZON_DAY
 # warned or breached): see unstuck.cases.reassignment.
 UNSTUCK_REASSIGN_HORIZON_MINUTES = int(os.environ.get("UNSTUCK_REASSIGN_HORIZON_MINUTES", "120"))
 
-# Messages (see README: Channels). The outbox: batch per claim, lease of a send in progress, retries.
+# Messages (docs/operations.md: Configuration). The outbox: batch per claim, lease of a send, retries.
 UNSTUCK_OUTBOX_BATCH = int(os.environ.get("UNSTUCK_OUTBOX_BATCH", "100"))
 UNSTUCK_OUTBOX_LEASE_SECONDS = float(os.environ.get("UNSTUCK_OUTBOX_LEASE_SECONDS", "120"))
 UNSTUCK_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("UNSTUCK_OUTBOX_MAX_ATTEMPTS", "8"))

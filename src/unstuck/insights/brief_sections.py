@@ -2,7 +2,7 @@
 
 Every function takes the period `[start, end)` and an optional team key (None: everybody), reads
 only rows of that period through indexed columns, and returns plain dataclasses the brief, its page,
-its e-mail and its JSON all share. Definitions (also in the README):
+its e-mail and its JSON all share. Definitions (also in docs/user-guide.md):
 
 - items: items whose first event falls in the period; stalls: stalls *detected* in it; cases
   opened / resolved: `opened_at` / `resolved_at` in it; backlog: cases opened before the end and

@@ -3,7 +3,7 @@ coming back, which conversations were picked for QA, and which open items are li
 promise. Same conventions as `insights.brief_sections`: a period `[start, end)`, an optional team
 key, a few aggregate queries, plain dataclasses.
 
-Definitions (also in the README):
+Definitions (also in docs/user-guide.md):
 
 - remedy cost: remedies *requested* in the period with an amount, not rejected, summed per
   currency (amounts in different currencies are never added); by remedy kind and by the case's
