@@ -21,6 +21,7 @@ from unstuck.cases.selectors import (
 from unstuck.cases.services import case_assign, case_create, case_note_add, case_status_change
 from unstuck.cases.sla_selectors import sla_policy_list
 from unstuck.core.errors import DomainError
+from unstuck.core.keyset import row_id_parse
 
 router = Router(tags=["cases"])
 
@@ -250,9 +251,13 @@ def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
 def cases_list(request: HttpRequest, filters: Query[CaseFilter]) -> Any:
     before = None
     if filters.after:
-        if not filters.after.isdigit():
-            raise DomainError("invalid_cursor", "The `after` cursor is not one this API gave out.")
-        before = int(filters.after)
+        before = row_id_parse(filters.after)
+        if before is None:
+            raise DomainError(
+                "invalid_cursor",
+                "The `after` cursor is not one this API gave out.",
+                details={"field": "after"},
+            )
     if filters.sla_state:
         unknown = sorted(set(filters.sla_state.split(",")) - set(SlaState.values))
         if unknown:

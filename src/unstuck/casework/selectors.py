@@ -26,6 +26,7 @@ from unstuck.casework.models import (
     Remedy,
 )
 from unstuck.core.errors import DomainError
+from unstuck.core.keyset import row_id_parse
 
 
 def category_list(*, active_only: bool = True) -> QuerySet[CauseCategory]:
@@ -126,8 +127,9 @@ class IncidentPage:
 
 def incident_cursor_decode(cursor: str) -> tuple[int, int]:
     """The (open, id) sort key in an incidents-list cursor `o<id>` / `c<id>`, else `bad_cursor` (400)."""
-    if len(cursor) > 1 and cursor[0] in "oc" and cursor[1:].isdigit():
-        return (1 if cursor[0] == "o" else 0), int(cursor[1:])
+    row_id = row_id_parse(cursor[1:])
+    if len(cursor) > 1 and cursor[0] in "oc" and row_id is not None:
+        return (1 if cursor[0] == "o" else 0), row_id
     message = _("Not a page cursor of the incidents list: %(cursor)s.") % {"cursor": cursor[:40]}
     raise DomainError("bad_cursor", message, status=400)
 

@@ -37,6 +37,7 @@ from unstuck.casework.selectors import (
 from unstuck.casework.services.problems import user_by_name
 from unstuck.casework.templatetags.casework import case_url
 from unstuck.core.errors import DomainError
+from unstuck.core.keyset import row_id_parse
 from unstuck.desk.views import desk_login_required
 
 PREVIEW_SAMPLE = 20
@@ -156,9 +157,10 @@ def problem_link_view(request: HttpRequest, case_id: int) -> HttpResponse:
     problem = request.POST.get("problem", "")
 
     def link(case: Case) -> None:
-        if not problem.isdigit():
+        problem_id = row_id_parse(problem)
+        if problem_id is None:
             raise DomainError("missing_field", _("Choose a problem."))
-        services.problem_case_link(problem_id=int(problem), case_id=case.pk, actor=acting_user(request))
+        services.problem_case_link(problem_id=problem_id, case_id=case.pk, actor=acting_user(request))
 
     return _panel_action(request, case_id, link)
 
@@ -409,12 +411,12 @@ def _problem_action(request: HttpRequest, problem_id: int) -> None:
             problem_id=problem_id,
         )
     elif action == "complete":
-        item = post.get("item", "")
+        item_id = row_id_parse(post.get("item", ""))
         if (
-            not item.isdigit()
-            or not action_item_list(user=actor).filter(pk=int(item), problem_id=problem_id).exists()
+            item_id is None
+            or not action_item_list(user=actor).filter(pk=item_id, problem_id=problem_id).exists()
         ):
             raise DomainError("action_item_not_found", _("No such action item."))
-        services.action_item_complete(action_item_id=int(item), actor=actor)
+        services.action_item_complete(action_item_id=item_id, actor=actor)
     else:
         raise DomainError("invalid_action", _("Unknown action."))

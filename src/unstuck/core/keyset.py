@@ -12,6 +12,15 @@ from unstuck.core.moments import FIRST_YEAR, LAST_YEAR
 MAX_ROW_ID = 2**63 - 1
 
 
+def row_id_parse(text: str) -> int | None:
+    """A row id written as decimal digits, or None: `²` passes `isdigit()` but not `int()`, and a
+    number past 64 bits overflows the database."""
+    if not text.isdecimal() or len(text) > 19:
+        return None
+    row_id = int(text)
+    return row_id if 0 < row_id <= MAX_ROW_ID else None
+
+
 def cursor_encode(moment: datetime, row_id: int) -> str:
     """An opaque cursor holding the (moment, id) of the last row shown."""
     return base64.urlsafe_b64encode(f"{moment.isoformat()}|{row_id}".encode()).decode().rstrip("=")

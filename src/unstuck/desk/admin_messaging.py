@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from unstuck.cases.lifecycle import CaseType
 from unstuck.cases.selectors import case_visible
 from unstuck.core.errors import DomainError
+from unstuck.core.keyset import row_id_parse
 from unstuck.desk.admin_access import field_errors, settings_reader_required, settings_render
 from unstuck.messaging.case_values import case_customer, default_values
 from unstuck.messaging.channel_secrets import options_masked, options_secret_names, url_masked
@@ -210,8 +211,9 @@ def channel_view(request: HttpRequest, key: str) -> HttpResponse:
             return redirect("desk:admin_channel", key=channel.key)
     _with_masks(channel)
     test = None
-    if str(request.GET.get("test") or "").isdigit():
-        test = channel_test_message(user=request.user, message_id=int(str(request.GET["test"])))
+    test_id = row_id_parse(str(request.GET.get("test") or ""))
+    if test_id is not None:
+        test = channel_test_message(user=request.user, message_id=test_id)
     context = {"channel": channel, "errors": errors, "options_text": options_text, "test": test}
     return settings_render(request, "channel.html", context, status=400 if errors else 200)
 

@@ -20,6 +20,7 @@ from unstuck.accounts.selectors import api_token_list
 from unstuck.accounts.services import api_token_create, api_token_revoke
 from unstuck.calendars.business_time import CalendarError, calendar_keys, get_calendar
 from unstuck.calendars.services import calendar_override_remove, calendar_override_set, calendar_year_verify
+from unstuck.core.keyset import row_id_parse
 from unstuck.desk.admin_access import settings_reader_required, settings_render
 from unstuck.desk.admin_screens import (
     admin_allowed,
@@ -98,7 +99,7 @@ def process_view(request: HttpRequest, key: str) -> HttpResponse:
             if result.process.key != key:
                 return redirect("desk:admin_process", key=result.process.key)
             context["upload_result"] = result
-    screen = process_screen(key=key, number=int(number) if number and number.isdigit() else None)
+    screen = process_screen(key=key, number=row_id_parse(number or ""))
     if screen is None:
         raise Http404
     context["screen"] = screen
@@ -150,7 +151,7 @@ def _calendar_change(request: HttpRequest, key: str) -> str:
     who = request.user.get_username()
     if action == "verify":
         year_text = str(request.POST.get("year") or "")
-        if not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
+        if not year_text.isdecimal() or not 2000 <= int(year_text) <= 2100:
             raise ValidationError(gettext("Give the year as four digits, e.g. 2027."))
         calendar_year_verify(
             calendar_key=key, year=int(year_text), verified_by=who, note=str(request.POST.get("note") or "")

@@ -23,6 +23,7 @@ from unstuck.casework.services import (
     problem_update,
 )
 from unstuck.core.errors import DomainError
+from unstuck.core.keyset import row_id_parse
 from unstuck.core.moments import Day
 
 router = Router(tags=["problems"])
@@ -98,9 +99,12 @@ class ProblemFilter(Schema):
 def _cursor(after: str | None) -> int | None:
     if not after:
         return None
-    if not after.isdigit():
-        raise DomainError("invalid_cursor", "The `after` cursor is not one this API gave out.")
-    return int(after)
+    row_id = row_id_parse(after)
+    if row_id is None:
+        raise DomainError(
+            "invalid_cursor", "The `after` cursor is not one this API gave out.", details={"field": "after"}
+        )
+    return row_id
 
 
 def _problem_out(problem: Problem) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from unstuck.calendars.models import Calendar
 from unstuck.casework.tests.factories import bearer, person, stalled_cases
 
 #: Moments a live system cannot mean: impossible days, and years at the edges of what Python and the
@@ -32,6 +33,8 @@ def _cursor(text: str) -> str:
 
 BAD_CURSORS = [
     "!!!",
+    "²",
+    "99999999999999999999999",
     _cursor("2026-01-01T00:00:00+00:00|x"),
     _cursor("2026-01-01T00:00:00+00:00|99999999999999999999999"),
     _cursor("0001-01-01T00:00:00+08:00|1"),
@@ -259,3 +262,19 @@ def test_a_desk_path_no_route_matches_is_still_a_page(desk: Client) -> None:
     response = desk.get("/no/such/page%0A")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("value", ["²", "99999999999999999999999"])
+def test_desk_ids_and_numbers_from_urls_and_forms_are_checked(
+    desk: Client, world: dict[str, Any], value: str
+) -> None:
+    case = world["case"]
+    calendar = Calendar.objects.order_by("key").first()
+    assert calendar is not None
+    answers = [
+        desk.get("/casework/incidents/", {"after": f"o{value}"}),
+        desk.get("/settings/processes/simple/", {"v": value}),
+        desk.post(f"/casework/cases/{case.pk}/problem/", {"problem": value}),
+        desk.post(f"/settings/calendars/{calendar.key}/", {"action": "verify", "year": value}),
+    ]
+    assert [answer.status_code for answer in answers if answer.status_code >= 500] == []
