@@ -15,7 +15,8 @@ from unstuck.cases.sla import case_customer_updated, sla_case_changed
 from unstuck.cases.tests.factories import manual_case, person
 from unstuck.cases.tests.sla_helpers import at, clocks, kinds, team_on
 
-pytestmark = pytest.mark.django_db
+# The clocks count business time: CI reruns these at pinned moments.
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 OPENED = at(2026, 9, 30, 16)  # Wednesday before the National Day holiday, two working hours left
 

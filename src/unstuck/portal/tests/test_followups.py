@@ -19,7 +19,8 @@ from unstuck.portal.services import follow_up_pause, follow_up_resume
 from unstuck.portal.tests.factories import ago, case_of, load_dispatch, push, stalled_item, worker_round
 from unstuck.portal.update_policy import DEFAULT_POLICY
 
-pytestmark = pytest.mark.django_db
+# Quiet hours and business hours decide when customers are told: CI reruns these at pinned moments.
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
