@@ -32,6 +32,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _env import bench_database
+from unstuck.core.worker import JOBS
 
 PROCESS = """\
 key: bench-orders
@@ -203,8 +204,16 @@ def run(
             requests.post(f"{base}/events", data=bodies[0], headers=headers, timeout=120).raise_for_status()
             rest = bodies[1:]
             if with_worker:
+                # Every job but the daily model retraining: on a fresh database it would spend the
+                # whole run training (CPU, no writes) instead of recording stalls and opening cases.
+                jobs = ",".join(
+                    path.rsplit(".", 1)[1] for path in JOBS if not path.endswith(".prediction_retrain_job")
+                )
                 worker = subprocess.Popen(
-                    [*unstuck, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                    [*unstuck, "worker", "--jobs", jobs],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
                 )
             threads = [threading.Thread(target=client, args=(rest[i::clients],)) for i in range(clients)]
             started = time.perf_counter()

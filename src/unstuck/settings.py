@@ -177,7 +177,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("UNSTUCK_MAX_BODY_BYTES", str(1
 UNSTUCK_EVENT_MAX_FUTURE_DAYS = int(os.environ.get("UNSTUCK_EVENT_MAX_FUTURE_DAYS", "365"))
 
 # Worker tuning (see docs/operations.md: Production).
-UNSTUCK_WORKER_BATCH = int(os.environ.get("UNSTUCK_WORKER_BATCH", "500"))
+# Rows per worker transaction. SQLite has one writer at a time: smaller batches keep each of the
+# worker's transactions short, so event batches posted meanwhile wait well under a second for it.
+_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+UNSTUCK_WORKER_BATCH = int(os.environ.get("UNSTUCK_WORKER_BATCH") or (25 if _SQLITE else 500))
 UNSTUCK_WORKER_IDLE_SECONDS = float(os.environ.get("UNSTUCK_WORKER_IDLE_SECONDS", "1.0"))
 UNSTUCK_WORKER_JOBS = os.environ.get("UNSTUCK_WORKER_JOBS", "")  # empty: every registered job
 # A deadline the worker finds more than this many days after it fell due (an import of old data) is

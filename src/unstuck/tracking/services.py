@@ -11,6 +11,7 @@ from typing import Any
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
+from unstuck.core.sqlite_writer import sqlite_writer_turn
 from unstuck.processes.models import Process, ProcessVersion
 from unstuck.processes.spec import spec_for_version
 from unstuck.stalls.resolution import stalls_resolve_left_behind
@@ -146,9 +147,9 @@ def _store(
     is simply run again (its work was rolled back whole).
     """
     for attempt in range(DEADLOCK_RETRIES + 1):
-        now = timezone.now()
         try:
-            with transaction.atomic():
+            with sqlite_writer_turn(), transaction.atomic():
+                now = timezone.now()
                 customer_ids = customers_upsert(valid, now)
                 items = items_lock(processes, valid, now)
                 rows = []

@@ -50,3 +50,32 @@ def test_concurrent_overlapping_batches_store_every_event_once():
         latest = max((e for e in expected if e[0] == item.external_id), key=lambda e: e[2])
         assert item.current_step == latest[1]
         assert item.event_count == sum(1 for e in expected if e[0] == item.external_id)
+
+
+def test_on_sqlite_a_servers_batches_take_turns_before_they_touch_the_database():
+    """Threads of one process queue on the writer turn (woken in turn), not in SQLite's busy handler
+    (which retries every 100 ms and let one request lose for 28 s under four writers and the worker)."""
+    from unstuck.core.sqlite_writer import sqlite_writer_turn
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL writers lock rows, not the database")
+    load_simple_process()
+    errors: list[BaseException] = []
+
+    def push():
+        try:
+            event_ingest_batch(events=[event("T1", "new", 0)])
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    with sqlite_writer_turn():  # another request of this server is writing
+        waiting = threading.Thread(target=push)
+        waiting.start()
+        waiting.join(timeout=1)
+        assert waiting.is_alive(), "the second batch waits for its turn"
+        assert not Event.objects.exists()
+    waiting.join()
+    assert errors == []
+    assert Event.objects.count() == 1
