@@ -14,6 +14,8 @@ from importlib import import_module
 
 from django.db import close_old_connections
 
+from unstuck.core.sqlite_writer import sqlite_writer_turnstile
+
 logger = logging.getLogger("unstuck.worker")
 
 # Dotted paths, so an app's job is found without the worker importing every app up front.
@@ -44,12 +46,22 @@ def _load(path: str) -> Callable[[], int]:
     return job
 
 
+#: Whether each job found work on its last run. Only those wait at the SQLite turnstile first: a job
+#: with nothing to do is over in a millisecond, and waiting for a batch before each of them would
+#: slow the worker to one job per event batch while clients post.
+_BUSY: dict[str, bool] = {}
+
+
 def run_jobs_once(jobs: tuple[str, ...] = JOBS) -> int:
     """Run each job once; returns the total work done."""
     done = 0
     for path in jobs:
         try:
-            done += _load(path)()
+            if _BUSY.get(path, True):  # on SQLite, an event batch waiting to write goes first
+                sqlite_writer_turnstile()
+            work = _load(path)()
+            _BUSY[path] = work > 0
+            done += work
         except Exception:  # a failing job must not stop the others; it is retried next round
             logger.exception("job %s failed", path)
     return done

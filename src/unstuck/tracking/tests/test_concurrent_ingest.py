@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
+from unstuck.stalls.models import Stall
 from unstuck.tracking.models import Event, Item
 from unstuck.tracking.services import event_ingest_batch
 from unstuck.tracking.tests.factories import event, load_simple_process
@@ -79,3 +80,30 @@ def test_on_sqlite_a_servers_batches_take_turns_before_they_touch_the_database()
     waiting.join()
     assert errors == []
     assert Event.objects.count() == 1
+
+
+def test_on_sqlite_the_worker_lets_a_waiting_batch_write_first():
+    """Before a job that had work, the worker passes the writer turnstile: while a batch holds the
+    turn (it waits for, or holds, the database), the worker does not start its next transaction."""
+    from unstuck.core.sqlite_writer import sqlite_writer_turn
+    from unstuck.core.worker import run_jobs_once
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL writers lock rows, not the database")
+    load_simple_process()
+    event_ingest_batch(events=[event("W1", "new", 0)])  # due long ago: the deadline job has work
+
+    def work():
+        try:
+            run_jobs_once(("unstuck.stalls.tasks.stall_deadlines_job",))
+        finally:
+            connection.close()
+
+    with sqlite_writer_turn():
+        worker = threading.Thread(target=work)
+        worker.start()
+        worker.join(timeout=1)
+        assert worker.is_alive(), "the worker waits for the batch's turn to end"
+        assert not Stall.objects.exists()
+    worker.join()
+    assert Stall.objects.count() == 1
