@@ -85,8 +85,11 @@ def test_on_sqlite_a_servers_batches_take_turns_before_they_touch_the_database()
 def test_on_sqlite_the_worker_lets_a_waiting_batch_write_first():
     """Before a job that had work, the worker passes the writer turnstile: while a batch holds the
     turn (it waits for, or holds, the database), the worker does not start its next transaction."""
+    from unstuck.core import worker as worker_loop
     from unstuck.core.sqlite_writer import sqlite_writer_turn
     from unstuck.core.worker import run_jobs_once
+
+    worker_loop._BUSY.clear()  # a fresh worker: earlier tests' rounds found the job idle
 
     if connection.vendor != "sqlite":
         pytest.skip("PostgreSQL writers lock rows, not the database")
