@@ -393,5 +393,5 @@ def _survey_invite(case: Case, now: datetime) -> None:
             data={"sent": sent},
             message=_("Satisfaction survey sent to the customer.")
             if sent
-            else _("Satisfaction survey opened (no message channel installed to send it)."),
+            else _("Satisfaction survey opened (its invitation was queued before)."),
         )
