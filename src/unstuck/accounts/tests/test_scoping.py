@@ -13,6 +13,7 @@ from django.test import Client
 
 from unstuck.accounts.models import ApiToken, Role
 from unstuck.accounts.services import api_token_create, integration_token_create, user_ensure
+from unstuck.cases.services import case_create
 from unstuck.core.errors import DomainError
 from unstuck.customers.models import Customer
 from unstuck.processes.services import process_load
@@ -187,7 +188,13 @@ def test_an_integration_token_pushes_and_reads_only_its_named_processes(world: N
     assert {s["item"] for s in client.get("/api/v1/stalls", **headers).json()["items"]} == {"A1"}
     assert client.get("/api/v1/cases", **headers).json()["items"] == []
     assert client.get("/api/v1/me", **headers).json()["role"] == "integration"
-    # Revoked, it reads nothing; a second token for more processes widens the same integration.
+    listing = StringIO()
+    call_command("token", "list", stdout=listing)
+    assert any(
+        line.split()[:4] == [token.prefix, "integration-erp", "erp", "alpha"]
+        for line in listing.getvalue().splitlines()
+    )
+    # Revoked, it reads nothing.
     call_command("token", "revoke", token.prefix, stdout=StringIO())
     assert client.get("/api/v1/processes/alpha/items/A9", **headers).status_code == 401
 
@@ -202,3 +209,26 @@ def test_integration_tokens_name_known_processes_and_people_cannot_get_the_role(
     with pytest.raises(DomainError) as error:
         user_ensure(username="someone", role="integration")
     assert error.value.code == "invalid_role"
+
+
+def test_a_case_page_shows_a_shared_customers_items_only_of_processes_the_reader_may_read(
+    world: None,
+) -> None:
+    admin = user_ensure(username="admin", role="admin")
+    # Customer C-B is team b's (item B1); team a now serves them too (item A5) and opens a case on it.
+    event_ingest_batch(events=[_event("alpha", "A5", 5, customer={"id": "C-B"})])
+    case = case_create(
+        actor=admin,
+        case_type="complaint",
+        title="投诉",
+        team_key="a",
+        process_key="alpha",
+        item_external_id="A5",
+    )
+    agent = user_ensure(username="agent-a", role="agent", team_key="a")
+    clients = {}
+    for user in (agent, admin):
+        clients[user.username] = Client()
+        clients[user.username].force_login(user)
+    assert "B1" not in clients["agent-a"].get(f"/cases/{case.pk}/").content.decode()
+    assert "B1" in clients["admin"].get(f"/cases/{case.pk}/").content.decode()
