@@ -26,6 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from unstuck.accounts.services import api_token_create, integration_token_create, user_ensure
 from unstuck.cases.models import Case
 from unstuck.cases.routing import cases_route_stalls
+from unstuck.casework.models import ChecklistItem
 from unstuck.processes.services import process_load
 from unstuck.stalls.services import deadlines_process_due
 from unstuck.tracking.services import event_ingest_batch
@@ -370,8 +371,10 @@ def build_world() -> World:
     clients["integration"].force_login(token.user)
     case = Case.objects.get(item__external_id="A1")
     made = _team_a_objects(headers["admin"], case.pk)
+    checklist_item = ChecklistItem.objects.filter(case=case).order_by("pk").first()
     params = {
         **made,
+        "checklist_item_id": str(checklist_item.pk) if checklist_item else MISSING_ID,
         "case_id": str(case.pk),
         "process": "alpha",
         "item": "A1",
@@ -402,12 +405,18 @@ def _team_a_objects(admin: dict[str, Any], case_id: int) -> dict[str, str]:
         {"title": "回访", "owner": "m-agent-a", "due_date": "2026-12-31", "case": case_id},
     )
     incident = post("/api/v1/incidents", {"title": "仓库停电", "process": "alpha"})
-    return {"remedy_id": remedy, "problem_id": problem, "incident_id": incident, "item_id": action}
+    return {"remedy_id": remedy, "problem_id": problem, "incident_id": incident, "action_item_id": action}
 
 
 def _fill(path: str, world: World) -> str:
+    # `{item_id}` is a checklist item under a case, an action item elsewhere.
+    checklist = "/checklist/" in path
+
     def value(match: re.Match[str]) -> str:
-        return world.params.get(match.group(1)) or MISSING_ID
+        name = match.group(1)
+        if name == "item_id":
+            name = "checklist_item_id" if checklist else "action_item_id"
+        return world.params.get(name) or MISSING_ID
 
     return re.sub(r"\{(\w+)\}", value, path)
 
