@@ -32,7 +32,7 @@ from unstuck.portal.notify import message_send
 from unstuck.portal.scans import scan_advance, scan_claim
 from unstuck.portal.update_policy import DEFAULT_POLICY, Policy, next_update_at, recent
 from unstuck.stalls.models import Reminder, Stall
-from unstuck.stalls.rules import visit_key
+from unstuck.tracking.deadlines import visit_key
 
 WORKER = "worker"
 #: How soon a follow-up whose updates are switched off looks again (the policy may change).

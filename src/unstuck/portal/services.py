@@ -21,7 +21,7 @@ from unstuck.core.errors import DomainError
 from unstuck.portal.links import LinkRefused, link_check
 from unstuck.portal.models import SERVQUAL_DIMENSIONS, CaseFollowUp, PortalLink, StatusNote, Survey
 from unstuck.processes.spec import spec_for_version
-from unstuck.stalls.rules import visit_key
+from unstuck.tracking.deadlines import visit_key
 from unstuck.tracking.models import Item
 from unstuck.tracking.services import event_ingest_batch
 

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from unstuck.accounts.permissions import require_role
 from unstuck.core.errors import DomainError
-from unstuck.core.moments import moment_check
 from unstuck.processes.definition import ProcessDefinitionError
 from unstuck.processes.models import Process
 from unstuck.processes.selectors import process_visible, process_visible_get
 from unstuck.processes.services import process_load
-from unstuck.stalls.selectors import stalls_as_of, stalls_now
-from unstuck.tracking.validation import RowError, parse_timestamp
 
 router = Router(tags=["processes"])
 
@@ -57,19 +52,6 @@ class ProcessLoadOut(Schema):
     created: bool = Field(..., description="The process did not exist before.")
     changed: bool = Field(..., description="A new version was made (false: the file was unchanged).")
     migrated_items: int = Field(..., description="Open items moved to the new version.")
-
-
-class StallFindingOut(Schema):
-    item: str = Field(..., description="Item external id.")
-    rule: str = Field(..., description="dwell, confirmation, interruption or promise.")
-    step: str = Field(..., description="Step the item is stuck in.")
-    since: datetime = Field(..., description="Since when it is stuck.")
-    overdue_seconds: int = Field(..., description="How long it has been stuck at the moment asked about.")
-
-
-class StalledQuery(Schema):
-    as_of: str | None = Field(None, description="ISO-8601 moment with offset; replays the log up to it.")
-    limit: int = Field(1000, ge=1, le=100_000, description="At most this many findings.")
 
 
 def _out(process: Process) -> dict[str, Any]:
@@ -137,31 +119,3 @@ def process_upload(request: HttpRequest, payload: ProcessLoadIn) -> Any:
         "changed": result.changed,
         "migrated_items": result.migrated_items,
     }
-
-
-@router.get(
-    "/processes/{key}/stalled", response=list[StallFindingOut], summary="Items stuck now or at a moment"
-)
-def process_stalled(request: HttpRequest, key: str, query: Query[StalledQuery]) -> Any:
-    """Evaluates the rules on the stored state (now) or replays the log up to `as_of`; another team's
-    process is not found (404)."""
-    process = process_visible_get(user=request.user, key=key)
-    if process is None:
-        raise HttpError(404, f"no process {key!r}")
-    if query.as_of:
-        try:
-            moment = parse_timestamp(query.as_of, "as_of")
-        except RowError as error:
-            raise DomainError(error.code, error.message, details={"field": "as_of"}) from None
-        except OverflowError:  # a year at the edge of the calendar, past UTC's end or start
-            moment = datetime.fromisoformat(query.as_of.strip())
-        moment_check(moment, field="as_of")
-        findings = stalls_as_of(process=process, as_of=moment)
-    else:
-        findings = stalls_now(process=process, now=timezone.now())
-    out = []
-    for finding in findings:
-        out.append(finding.as_json())
-        if len(out) >= query.limit:
-            break
-    return out

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import cast
 
 from django.db import transaction
 
 from unstuck.processes.definition import ProcessDefinition, ProcessDefinitionError, parse_process_definition
 from unstuck.processes.models import Process, ProcessVersion, Step
+from unstuck.processes.signals import open_items_migrate
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,8 @@ def process_load(*, source: str, loaded_by: str = "", migrate_open: bool = False
 
     migrated = 0
     if migrate_open and current is not None:
-        from unstuck.tracking.services import items_move_to_version
-
-        migrated = items_move_to_version(process=process, version=version)
+        moved = open_items_migrate.send(sender=Process, process=process, version=version)
+        migrated = sum(cast(int, count) for _receiver, count in moved)  # receivers return a count
     return ProcessLoadResult(
         process=process, version=version, created=created, changed=True, migrated_items=migrated
     )

@@ -1,4 +1,5 @@
-"""API v1 for stalls: the recorded stalls a user may see, newest problems first to act on."""
+"""API v1 for stalls: the recorded stalls a user may see, newest problems first to act on, and the
+items of one process stuck now or at a past moment."""
 
 from __future__ import annotations
 
@@ -7,11 +8,16 @@ from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from unstuck.core.errors import DomainError
 from unstuck.core.keyset import cursor_decode, cursor_encode
-from unstuck.stalls.selectors import stall_list_visible
+from unstuck.core.moments import moment_check
+from unstuck.processes.selectors import process_visible_get
+from unstuck.stalls.selectors import stall_list_visible, stalls_as_of, stalls_now
+from unstuck.tracking.validation import RowError, parse_timestamp
 
 router = Router(tags=["stalls"])
 
@@ -89,3 +95,49 @@ def stall_list(request: HttpRequest, filters: Query[StallFilter]) -> Any:
         ],
         "next": cursor_encode(rows[-1].since, rows[-1].pk) if more and rows else None,
     }
+
+
+class StallFindingOut(Schema):
+    item: str = Field(..., description="Item external id.")
+    rule: str = Field(..., description="dwell, confirmation, interruption or promise.")
+    step: str = Field(..., description="Step the item is stuck in.")
+    since: datetime = Field(..., description="Since when it is stuck.")
+    overdue_seconds: int = Field(..., description="How long it has been stuck at the moment asked about.")
+
+
+class StalledQuery(Schema):
+    as_of: str | None = Field(None, description="ISO-8601 moment with offset; replays the log up to it.")
+    limit: int = Field(1000, ge=1, le=100_000, description="At most this many findings.")
+
+
+# A process's stalls, under the process's path and tag; the operation id it had when processes served it.
+@router.get(
+    "/processes/{key}/stalled",
+    response=list[StallFindingOut],
+    summary="Items stuck now or at a moment",
+    tags=["processes"],
+    operation_id="unstuck_processes_api_process_stalled",
+)
+def process_stalled(request: HttpRequest, key: str, query: Query[StalledQuery]) -> Any:
+    """Evaluates the rules on the stored state (now) or replays the log up to `as_of`; another team's
+    process is not found (404)."""
+    process = process_visible_get(user=request.user, key=key)
+    if process is None:
+        raise HttpError(404, f"no process {key!r}")
+    if query.as_of:
+        try:
+            moment = parse_timestamp(query.as_of, "as_of")
+        except RowError as error:
+            raise DomainError(error.code, error.message, details={"field": "as_of"}) from None
+        except OverflowError:  # a year at the edge of the calendar, past UTC's end or start
+            moment = datetime.fromisoformat(query.as_of.strip())
+        moment_check(moment, field="as_of")
+        findings = stalls_as_of(process=process, as_of=moment)
+    else:
+        findings = stalls_now(process=process, now=timezone.now())
+    out = []
+    for finding in findings:
+        out.append(finding.as_json())
+        if len(out) >= query.limit:
+            break
+    return out

@@ -17,7 +17,7 @@ from unstuck.processes.models import Process
 from unstuck.processes.selectors import process_visible
 from unstuck.processes.spec import spec_for_version
 from unstuck.stalls.models import Stall
-from unstuck.stalls.rules import effective_promise, item_moments
+from unstuck.tracking.deadlines import effective_promise, item_moments
 from unstuck.tracking.item_state import EventFact, state_replay
 from unstuck.tracking.models import Event, Item
 

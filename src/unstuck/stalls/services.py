@@ -12,9 +12,9 @@ from django.utils import timezone
 from unstuck.core.bulk_sql import adapt_json, adapt_time, rows_update
 from unstuck.processes.spec import spec_for_version
 from unstuck.stalls.models import Reminder, Stall
-from unstuck.stalls.rules import Rule, next_deadline
-from unstuck.stalls.scheduling import stored_item_schedule
+from unstuck.tracking.deadlines import Rule, next_deadline
 from unstuck.tracking.models import Item
+from unstuck.tracking.schedule import stored_item_schedule
 
 #: The cases app's "nothing left to do" marker (unstuck.cases.routing.DONE): a historical stall
 #: starts there, outside the index range the routing pass reads.

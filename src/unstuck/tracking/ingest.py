@@ -22,10 +22,10 @@ from unstuck.core.bulk_sql import adapt_json, adapt_time, rows_insert_ignoring_c
 from unstuck.customers.models import Customer
 from unstuck.processes.models import Process
 from unstuck.processes.spec import spec_for_version
-from unstuck.stalls.resolution import stalls_resolve_left_behind
-from unstuck.stalls.scheduling import item_schedule
 from unstuck.tracking.item_state import EventFact, ItemState, state_apply, state_replay, state_start
 from unstuck.tracking.models import Event, Item
+from unstuck.tracking.schedule import item_schedule
+from unstuck.tracking.signals import items_rescheduled
 from unstuck.tracking.validation import ITEM_ATTRS_MAX_BYTES, CheckedEvent, attrs_size
 
 CUSTOMER_FIELDS = ("name", "email", "phone", "channel")
@@ -360,4 +360,4 @@ def _items_save(items: dict[int, ItemRow], states: dict[int, ItemState], now: da
             )
         )
     rows_update(Item, ITEM_STATE_COLUMNS, updates)
-    stalls_resolve_left_behind(current)
+    items_rescheduled.send(sender=Item, current=current)

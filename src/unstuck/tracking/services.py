@@ -14,8 +14,6 @@ from django.utils import timezone
 from unstuck.core.sqlite_writer import sqlite_writer_turn
 from unstuck.processes.models import Process, ProcessVersion
 from unstuck.processes.spec import spec_for_version
-from unstuck.stalls.resolution import stalls_resolve_left_behind
-from unstuck.stalls.scheduling import stored_item_schedule
 from unstuck.tracking.ingest import (
     StoredEvent,
     customers_upsert,
@@ -27,6 +25,8 @@ from unstuck.tracking.ingest import (
 from unstuck.tracking.ingest_scope import RowNotice, customers_shielded
 from unstuck.tracking.item_state import ItemState
 from unstuck.tracking.models import Item
+from unstuck.tracking.schedule import stored_item_schedule
+from unstuck.tracking.signals import items_rescheduled
 from unstuck.tracking.validation import ITEM_ATTRS_MAX_BYTES, CheckedEvent, RowError, TimeWindow, check_event
 
 MAX_BATCH = 10_000
@@ -215,5 +215,5 @@ def items_move_to_version(*, process: Process, version: ProcessVersion, chunk: i
         )
         moved += 1
     # Stalls of rules the new version no longer has (a limit removed, a step made terminal) close.
-    stalls_resolve_left_behind(left_behind)
+    items_rescheduled.send(sender=Item, current=left_behind)
     return moved

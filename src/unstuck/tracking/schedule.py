@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from unstuck.calendars.business_time import get_calendar
 from unstuck.processes.spec import ProcessSpec
-from unstuck.stalls.rules import Moment, effective_promise, item_moments, next_deadline
+from unstuck.tracking.deadlines import Moment, effective_promise, item_moments, next_deadline
 
 if TYPE_CHECKING:
     from unstuck.tracking.models import Item

@@ -1,5 +1,6 @@
-"""The stall rules: for an item's state, the moments each rule fires. Pure, so the worker, the
-ingest and the `--as-of` replay all agree by construction."""
+"""An item's deadlines: for its state, the moments each stall rule fires. Pure, so the worker, the
+ingest and the `--as-of` replay all agree by construction; in tracking, so ingest can store each
+item's next deadline without calling up into stalls."""
 
 from __future__ import annotations
 
