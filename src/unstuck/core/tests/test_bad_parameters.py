@@ -278,3 +278,14 @@ def test_desk_ids_and_numbers_from_urls_and_forms_are_checked(
         desk.post(f"/settings/calendars/{calendar.key}/", {"action": "verify", "year": value}),
     ]
     assert [answer.status_code for answer in answers if answer.status_code >= 500] == []
+
+
+def test_the_brief_command_refuses_a_period_past_a_year(world: dict[str, Any]) -> None:
+    with pytest.raises(CommandError, match="--days"):
+        call_command("brief", "--date", "2026-11-30", "--days", "99999999")
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+08:00", "9999-12-31T23:00:00-08:00"])
+def test_the_calendar_command_refuses_a_moment_at_the_calendars_edge(db: None, value: str) -> None:
+    with pytest.raises(CommandError, match="1900"):
+        call_command("calendar", "due", "always", value, "1h")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from argparse import ArgumentParser
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
@@ -16,6 +16,18 @@ WEEKDAYS = "一二三四五六日"
 MAX_DAYS = 3700  # `days` over ten years is a mistake, not a check
 
 
+#: The years core.moments accepts everywhere (calendars sit below core, so the rule is restated):
+#: a year at Python's edge overflows as soon as it is moved to UTC or by a day.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+_Day = TypeVar("_Day", date, datetime)
+
+
+def _in_years(value: _Day, text: str) -> _Day:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise CommandError(f"{text!r} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+    return value
+
+
 def parse_moment(text: str) -> datetime:
     """An ISO-8601 moment that must carry its UTC offset (2026-09-30T17:00:00+08:00, ...Z)."""
     try:
@@ -24,14 +36,15 @@ def parse_moment(text: str) -> datetime:
         raise CommandError(f"{text!r} is not an ISO-8601 timestamp, e.g. 2026-09-30T17:00:00+08:00") from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise CommandError(f"{text!r} has no UTC offset; add one, e.g. 2026-09-30T17:00:00+08:00 or ...Z")
-    return moment
+    return _in_years(moment, text)
 
 
 def parse_day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise CommandError(f"{text!r} is not a date; write it like 2026-10-01") from None
+    return _in_years(day, text)
 
 
 def year_ranges(years: frozenset[int] | None) -> str:

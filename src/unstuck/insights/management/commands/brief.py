@@ -14,6 +14,9 @@ from unstuck.core.moments import day_check
 from unstuck.insights.brief import brief_as_json, brief_build, yesterday
 from unstuck.insights.brief_text import brief_text
 
+#: A brief covers at most a year; more is a typo (and runs past the calendar's end).
+MAX_DAYS = 366
+
 
 class Command(BaseCommand):
     help = "The morning brief (日报): yesterday by default, for everybody or one team; --json for machines."
@@ -33,8 +36,8 @@ class Command(BaseCommand):
             )
         except (ValueError, DomainError) as error:
             raise CommandError(f"--date {options['date']!r} is not a day like 2026-11-30") from error
-        if options["days"] < 1:
-            raise CommandError("--days must be 1 or more")
+        if not 1 <= options["days"] <= MAX_DAYS:
+            raise CommandError(f"--days must be 1 to {MAX_DAYS}")
         team = options["team"]
         if team and not Team.objects.filter(key=team).exists():
             raise CommandError(
