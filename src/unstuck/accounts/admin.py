@@ -1,7 +1,11 @@
-"""Admin for accounts: teams with their members, users with profile, skills and teams, API tokens,
-skills and absences."""
+"""Admin for accounts. Teams and API tokens are read here (the desk's settings edit teams; tokens are
+issued on the console and revoked through the service); a user's role, teams and absences are shown
+read-only on their page (the desk's user screen edits them); absences are added and deleted through
+`accounts.services`, so the admin refuses what the desk and the API refuse."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -12,41 +16,38 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from unstuck.accounts.models import Absence, ApiToken, Membership, Profile, Skill, Team
-from unstuck.accounts.services import absence_overlap_check, api_token_revoke
+from unstuck.accounts.services import absence_create, absence_delete, api_token_revoke
+from unstuck.core.admin import DeskScreenAdmin, ReadOnlyInline, service_dry_run
 from unstuck.core.errors import DomainError
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyInline):
     model = Membership
-    extra = 0
-    autocomplete_fields = ["user", "team"]
+    fields = readonly_fields = ("user", "team", "role")
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(DeskScreenAdmin):
+    desk_screen = "desk:admin_teams"
     list_display = ["key", "name", "calendar_key", "lead"]
     search_fields = ["key", "name"]
-    autocomplete_fields = ["lead"]
     inlines = [MembershipInline]
 
 
-class ProfileInline(admin.StackedInline):
+class ProfileInline(ReadOnlyInline):
     model = Profile
-    can_delete = False
-    extra = 0
-    filter_horizontal = ["skills"]
+    fields = readonly_fields = ("role", "language", "notify_channel", "skills")
 
 
-class AbsenceInline(admin.TabularInline):
+class AbsenceInline(ReadOnlyInline):
     model = Absence
     fk_name = "user"
-    extra = 0
-    fields = ["kind", "starts_at", "ends_at", "all_day", "deputy", "note"]
-    autocomplete_fields = ["deputy"]
+    fields = readonly_fields = ("kind", "starts_at", "ends_at", "all_day", "deputy", "note")
 
 
 class UnstuckUserAdmin(UserAdmin):
-    """Django's user admin plus the profile (global role, language) and team memberships."""
+    """Django's user admin (sign-in name, password, staff and superuser flags, permissions); the
+    profile, team memberships and absences are shown read-only (the desk's user screen edits them)."""
 
     inlines = [ProfileInline, MembershipInline, AbsenceInline]
     list_display = ["username", "email", "profile_role", "is_active", "is_staff", "last_login"]
@@ -63,9 +64,11 @@ admin.site.register(get_user_model(), UnstuckUserAdmin)
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(DeskScreenAdmin):
     """Tokens are issued with `unstuck token create` (the raw token is shown once, on the console);
-    the admin lists them and revokes them."""
+    the admin lists them and revokes them through the service."""
+
+    desk_screen = "desk:admin_tokens"
 
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
@@ -73,9 +76,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["user", "prefix", "created_at", "last_used_at", "revoked_at"]
     fields = ["user", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
     @admin.action(description=_("Revoke selected tokens"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
@@ -93,33 +93,47 @@ class SkillAdmin(admin.ModelAdmin):
     search_fields = ["key", "name"]
 
 
+#: Which form field a refusal of `absence_create` belongs to, by its code.
+_ABSENCE_FIELD = {"invalid_deputy": "deputy", "deputy_not_in_team": "deputy", "invalid_kind": "kind"}
+
+
 class AbsenceForm(forms.ModelForm):
-    """The admin's absence form refuses what the API refuses: overlaps and being one's own deputy."""
+    """Refuses what `absence_create` refuses (overlaps, bad windows, deputies), by running it and
+    rolling it back; `AbsenceAdmin.save_model` then runs it for real."""
+
+    actor: Any = None  # the signed-in admin, set by AbsenceAdmin.get_form
 
     class Meta:
         model = Absence
-        fields = ["user", "kind", "starts_at", "ends_at", "all_day", "deputy", "note"]
+        fields = ["user", "kind", "starts_at", "ends_at", "deputy", "note"]
 
-    def clean(self) -> dict[str, object]:
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        user, starts_at, ends_at = data.get("user"), data.get("starts_at"), data.get("ends_at")
-        if user is not None and data.get("deputy") == user:
-            self.add_error("deputy", _("Someone cannot be their own deputy."))
-        if starts_at and ends_at and ends_at <= starts_at:
-            self.add_error("ends_at", _("The end must be after the start."))
-        elif user is not None and starts_at and ends_at:
-            try:
-                absence_overlap_check(
-                    user_id=user.pk, starts_at=starts_at, ends_at=ends_at, exclude_id=self.instance.pk
-                )
-            except DomainError as clash:
-                self.add_error("starts_at", clash.message)
+        if self.errors or data.get("user") is None:
+            return data
+        try:
+            service_dry_run(lambda: absence_write(self.actor, data))
+        except DomainError as refused:
+            self.add_error(_ABSENCE_FIELD.get(refused.code, "starts_at"), refused.message)
         return data
 
 
+def absence_write(actor: Any, data: dict[str, Any]) -> Absence:
+    return absence_create(
+        actor=actor,
+        user=data["user"],
+        starts=data["starts_at"],
+        ends=data["ends_at"],
+        deputy=data.get("deputy"),
+        kind=data.get("kind") or Absence.Kind.LEAVE,
+        note=data.get("note") or "",
+    )
+
+
 @admin.register(Absence)
-class AbsenceAdmin(admin.ModelAdmin):
-    """Leave and out-of-office, with deputies: the same rows agents record through the API."""
+class AbsenceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Leave and out-of-office, with deputies: the same rows agents record through the API, added
+    and deleted through the same service (an absence is not edited: delete it and add another)."""
 
     form = AbsenceForm
 
@@ -131,7 +145,21 @@ class AbsenceAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     readonly_fields = ["created_by", "created_at"]
 
-    def save_model(self, request: HttpRequest, obj: Absence, form: object, change: bool) -> None:
-        if not change:
-            obj.created_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)  # type: ignore[arg-type]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user  # type: ignore[attr-defined]
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Absence, form: Any, change: bool) -> None:
+        saved = absence_write(request.user, form.cleaned_data)
+        obj.pk, obj.created_by, obj.created_at = saved.pk, saved.created_by, saved.created_at
+
+    def delete_model(self, request: HttpRequest, obj: Absence) -> None:
+        absence_delete(actor=request.user, absence=obj)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Absence]) -> None:
+        for absence in queryset:
+            absence_delete(actor=request.user, absence=absence)  # type: ignore[arg-type]

@@ -1,12 +1,10 @@
-"""Admin for cases: read-mostly (changes go through services so they reach the timeline);
-routing and impact rules are configured here."""
+"""Admin for cases: read-only (changes go through services so they reach the timeline). SLA policies
+and team routing are edited in the desk's settings (`cases.sla_settings`, `cases.team_settings`), so
+they are read-only here too; impact rules are configured here (nothing else writes them)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from unstuck.cases.models import (
     Case,
@@ -20,17 +18,7 @@ from unstuck.cases.models import (
     TeamRouting,
     TimelineEntry,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from unstuck.core.admin import DeskScreenAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 
 class TimelineInline(ReadOnlyInline):
@@ -69,7 +57,7 @@ class SlaClockInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CaseAdmin(ReadOnlyAdmin):
     """Cases are read here; assignment and status changes go through the API so the timeline records them."""
 
     list_display = ["number", "title", "type", "status", "priority", "team", "owner", "opened_at"]
@@ -78,36 +66,21 @@ class CaseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_select_related = ["team", "owner"]
     inlines = [CaseStallInline, SlaClockInline, TimelineInline]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [field.name for field in Case._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(TimelineEntry)
-class TimelineEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TimelineEntryAdmin(ReadOnlyAdmin):
     """Append-only: viewable, never edited or deleted (the hash chain would break)."""
 
     list_display = ["case", "seq", "at", "actor_label", "kind", "message"]
     list_filter = ["kind"]
     list_select_related = ["case"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(TeamRouting)
-class TeamRoutingAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TeamRoutingAdmin(DeskScreenAdmin):
+    """How each team hands out new cases: set on the desk's team screen (`team_settings_update`)."""
+
+    desk_screen = "desk:admin_teams"
     list_display = ["team", "strategy", "last_assigned"]
 
 
@@ -117,16 +90,17 @@ class ImpactRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ["impact", "active"]
 
 
-class EscalationLevelInline(admin.TabularInline):  # type: ignore[type-arg]
+class EscalationLevelInline(ReadOnlyInline):
     model = EscalationLevel
-    extra = 0
-    fields = ["position", "target", "at_fraction", "delay", "notify", "reassign", "user"]
-    autocomplete_fields = ["user"]
+    fields = readonly_fields = ("position", "target", "at_fraction", "delay", "notify", "reassign", "user")
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Targets per priority and the escalation ladder; a change applies to clocks started afterwards."""
+class SlaPolicyAdmin(DeskScreenAdmin):
+    """Targets per priority and the escalation ladder, edited on the desk's SLA screen
+    (`cases.sla_settings`: validated and recorded); a change applies to clocks started afterwards."""
+
+    desk_screen = "desk:admin_sla_policies"
 
     list_display = [
         "priority",
@@ -140,19 +114,6 @@ class SlaPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     ]
     list_filter = ["active"]
     inlines = [EscalationLevelInline]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Records the SLA engine writes: viewable, never edited here (they are the audit trail)."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(SlaClock)

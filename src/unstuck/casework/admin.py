@@ -1,6 +1,6 @@
-"""Admin for casework: the configurable parts (cause taxonomy, playbooks with their steps, approval
-thresholds) are edited here; case-bound records are read-only (changes go through services, so
-they reach the case timeline)."""
+"""Admin for casework: the cause taxonomy and approval thresholds are edited here (nothing else writes
+them); playbooks are read here (the desk's playbook screen edits them through `playbook_save`);
+case-bound records are read-only (changes go through services, so they reach the case timeline)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from unstuck.casework.models import (
     Problem,
     Remedy,
 )
+from unstuck.core.admin import DeskScreenAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 
 @admin.register(CauseCategory)
@@ -33,15 +34,16 @@ class CauseCategoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False  # causes refer to them; deactivate instead
 
 
-class PlaybookStepInline(admin.TabularInline):  # type: ignore[type-arg]
+class PlaybookStepInline(ReadOnlyInline):
     model = PlaybookStep
-    extra = 1
-    fields = ["position", "name_zh", "name_en", "role", "time_limit", "message_template"]
+    fields = readonly_fields = ("position", "name_zh", "name_en", "role", "time_limit", "message_template")
 
 
 @admin.register(Playbook)
-class PlaybookAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PlaybookAdmin(DeskScreenAdmin):
     """Playbooks (预案) per case type and/or cause; new cases copy the steps into their checklist."""
+
+    desk_screen = "desk:admin_playbooks"
 
     list_display = ["key", "name_zh", "case_type", "cause_category", "active"]
     list_filter = ["active", "case_type", "cause_category"]
@@ -53,17 +55,6 @@ class ApprovalThresholdAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Remedies above this amount (per currency) wait for a supervisor."""
 
     list_display = ["currency", "amount"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(CaseCause)

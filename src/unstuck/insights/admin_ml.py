@@ -1,13 +1,12 @@
-"""Admin of the learning side: the QA rubric (criteria and weights) is configured here; trained
-models, schedules and predictions are read here (they are written by the training code)."""
+"""Admin of the learning side: the QA rubric (criteria and weights) and the retraining schedule's due
+times are configured here (nothing else edits them); trained models, predictions, samples, reviews
+and coaching notes are read here (they are written by the training code and the QA screens)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from unstuck.core.admin import ReadOnlyAdmin
 from unstuck.insights.models_ml import ItemPrediction, ModelSchedule, TrainedModel
 from unstuck.insights.models_qa import CoachingNote, QaCriterion, QaReview, QaRubric, QaSample
 
@@ -24,14 +23,6 @@ class QaRubricAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     list_display = ["name", "active", "random_per_agent", "targeted_per_agent", "created_at"]
     inlines = [QaCriterionInline]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(TrainedModel)

@@ -1,12 +1,11 @@
-"""Admin for messaging: channels (with "send test"), templates (checked on save, previewed with
-sample values) and the outbox / delivery log (read-only: deliveries change only through the worker)."""
+"""Admin for messaging, all read-only: channels (credentials never shown; "send test" goes through the
+service) and templates (previewed with sample values) are edited on the desk's settings screens, which
+check them; the outbox / delivery log changes only through the worker."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -14,73 +13,34 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
+from unstuck.core.admin import DeskScreenAdmin, ReadOnlyAdmin, ReadOnlyInline
 from unstuck.core.errors import DomainError
-from unstuck.messaging.channel_secrets import options_masked, options_merged, url_masked
+from unstuck.messaging.channel_secrets import options_masked, url_masked
 from unstuck.messaging.models import Channel, DeliveryAttempt, Message, MessageTemplate
 from unstuck.messaging.services import channel_test_send
 from unstuck.messaging.templating import SAMPLE_VALUES, TemplateRefused, render_parts, template_check
 from unstuck.messaging.vocabulary import TEMPLATE_VARIABLES
 
 
-class ChannelForm(forms.ModelForm):  # type: ignore[type-arg]
-    """Credentials are write-only (`channel_secrets`): the URL and the secret are never rendered back,
-    blank keeps the stored value, and masked options keep theirs."""
-
-    url = forms.CharField(
-        label=_("URL"),
-        required=False,
-        max_length=1000,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text=_("Stored and never shown again; leave blank to keep it."),
-    )
-    secret = forms.CharField(
-        label=_("secret"),
-        required=False,
-        max_length=500,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text=_("Stored and never shown again; leave blank to keep it."),
-    )
-
-    class Meta:
-        model = Channel
-        fields = ["key", "name", "kind", "active", "is_default", "url", "secret", "options"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if "options" in self.fields:
-            self.initial["options"] = options_masked(self.instance.options or {})
-            self.fields["options"].help_text = gettext(
-                "Keys, tokens, secrets and passwords are never shown: ****** keeps the stored value."
-            )
-
-    def clean_url(self) -> str:
-        return str(self.cleaned_data.get("url") or "").strip() or self.instance.url
-
-    def clean_secret(self) -> str:
-        return str(self.cleaned_data.get("secret") or "") or self.instance.secret
-
-    def clean_options(self) -> Any:
-        return options_merged(self.cleaned_data.get("options") or {}, self.instance.options)
-
-
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    form = ChannelForm
+class ChannelAdmin(DeskScreenAdmin):
+    """Channels with what is set, never the values (credentials are write-only, on the desk's screen)."""
+
+    desk_screen = "desk:admin_channels"
     list_display = ["key", "name", "kind", "active", "is_default", "address", "secret_state"]
     list_filter = ["kind", "active"]
     search_fields = ["key", "name"]
     actions = ["send_test"]
-    _SHOWN = ["key", "name", "kind", "active", "is_default", "address", "secret_state", "masked_options"]
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:  # django-stubs: field groups
-        if obj is not None and not self.has_change_permission(request, obj):
-            return self._SHOWN  # a reader: what is set, never the values
-        return ["key", "name", "kind", "active", "is_default", "address", "url", "secret", "options"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        if obj is not None and not self.has_change_permission(request, obj):
-            return self._SHOWN
-        return ["address"]
+    fields = readonly_fields = (
+        "key",
+        "name",
+        "kind",
+        "active",
+        "is_default",
+        "address",
+        "secret_state",
+        "masked_options",
+    )
 
     @admin.display(description=_("address"))
     def address(self, obj: Channel) -> str:
@@ -112,7 +72,10 @@ class ChannelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class MessageTemplateAdmin(DeskScreenAdmin):
+    """Templates are written on the desk's template screen, which refuses variables a key may not use."""
+
+    desk_screen = "desk:admin_templates"
     list_display = ["key", "language", "case_type", "cause", "step", "subject", "active"]
     list_filter = ["key", "language", "active"]
     search_fields = ["subject", "body_text"]
@@ -165,18 +128,13 @@ class MessageTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         )
 
 
-class AttemptInline(admin.TabularInline):  # type: ignore[type-arg]
+class AttemptInline(ReadOnlyInline):
     model = DeliveryAttempt
-    extra = 0
-    can_delete = False
     fields = readonly_fields = ("number", "started_at", "finished_at", "outcome", "status_code", "detail")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class MessageAdmin(ReadOnlyAdmin):
     """The outbox and the delivery log, read-only."""
 
     list_display = [
@@ -193,12 +151,3 @@ class MessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ["recipient", "subject", "dedupe_key", "message_id", "case__number"]
     list_select_related = ["case"]
     inlines = [AttemptInline]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [field.name for field in Message._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

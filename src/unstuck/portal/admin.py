@@ -3,11 +3,9 @@ read here (they change through the customer's pages, the worker and the case pan
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from unstuck.core.admin import ReadOnlyAdmin
 from unstuck.portal.models import CaseFollowUp, PortalLink, Survey, UpdatePolicy
 
 
@@ -17,17 +15,6 @@ class UpdatePolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     list_display = ["__str__", "enabled", "cadence_minutes", "max_per_day", "quiet_start", "quiet_end"]
     list_select_related = ["process"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(PortalLink)

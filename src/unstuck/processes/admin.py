@@ -1,12 +1,14 @@
+"""Admin for processes: read-only. Processes are loaded and changed on the desk's process screen
+(and `unstuck process load`), which check the file and keep every version."""
+
 from django.contrib import admin
 
+from unstuck.core.admin import DeskScreenAdmin, ReadOnlyInline
 from unstuck.processes.models import Process, ProcessVersion, Step
 
 
-class StepInline(admin.TabularInline):
+class StepInline(ReadOnlyInline):
     model = Step
-    extra = 0
-    can_delete = False
     fields = (
         "position",
         "key",
@@ -21,15 +23,18 @@ class StepInline(admin.TabularInline):
 
 
 @admin.register(Process)
-class ProcessAdmin(admin.ModelAdmin):
+class ProcessAdmin(DeskScreenAdmin):
+    desk_screen = "desk:admin_processes"
     list_display = ["key", "name", "current_version", "updated_at"]
     search_fields = ["key", "name"]
     readonly_fields = ["key", "current_version", "created_at", "updated_at"]
 
 
 @admin.register(ProcessVersion)
-class ProcessVersionAdmin(admin.ModelAdmin):
+class ProcessVersionAdmin(DeskScreenAdmin):
     """Versions are immutable records of loaded files: viewable, never edited in place."""
+
+    desk_screen = "desk:admin_processes"
 
     list_display = ["process", "number", "calendar_key", "promise", "loaded_at", "loaded_by"]
     list_filter = ["process"]
@@ -45,9 +50,3 @@ class ProcessVersionAdmin(admin.ModelAdmin):
         "loaded_at",
         "loaded_by",
     ]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
