@@ -7,10 +7,10 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from unstuck.accounts.auth import API_AUTH
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.accounts.models import Absence
 from unstuck.accounts.selectors import absence_list, absence_visible, user_role, user_team_keys
 from unstuck.accounts.services import absence_create, absence_delete
@@ -30,9 +30,9 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut, summary="The authenticated user")
-def me(request: HttpRequest) -> MeOut:
+def me(request: AuthedHttpRequest) -> MeOut:
     """Username, global role and team keys of whoever the token or session belongs to."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     return MeOut(username=user.get_username(), role=user_role(user), teams=sorted(user_team_keys(user)))
 
 
@@ -124,7 +124,7 @@ def _absence_out(absence: Absence) -> dict[str, Any]:
 
 
 @router.get("/absences", response=AbsencePage, summary="List absences")
-def absences_list(request: HttpRequest, filters: Query[AbsenceFilter]) -> Any:
+def absences_list(request: AuthedHttpRequest, filters: Query[AbsenceFilter]) -> Any:
     """Your own absences; a supervisor also sees their teams' members'; admins and auditors everyone's."""
     after = None
     if filters.after:
@@ -153,7 +153,7 @@ def absences_list(request: HttpRequest, filters: Query[AbsenceFilter]) -> Any:
 
 
 @router.post("/absences", response={201: AbsenceOut}, summary="Record an absence")
-def absences_create(request: HttpRequest, body: AbsenceIn) -> Any:
+def absences_create(request: AuthedHttpRequest, body: AbsenceIn) -> Any:
     """Leave or out-of-office from `starts` to `ends`, with a deputy; new cases skip the person meanwhile."""
     actor: Any = request.user
     absence = absence_create(
@@ -169,10 +169,10 @@ def absences_create(request: HttpRequest, body: AbsenceIn) -> Any:
 
 
 @router.delete("/absences/{absence_id}", response={204: None}, summary="Delete an absence")
-def absences_delete(request: HttpRequest, absence_id: int) -> Any:
+def absences_delete(request: AuthedHttpRequest, absence_id: int) -> Any:
     """Remove an absence you may manage; one you cannot see is 404 `absence_not_found`."""
     absence = absence_visible(user=request.user).filter(pk=absence_id).first()
     if absence is None:
         raise DomainError("absence_not_found", f"No absence {absence_id}.", status=404)
-    absence_delete(actor=request.user, absence=absence)  # type: ignore[arg-type]
+    absence_delete(actor=request.user, absence=absence)
     return Status(204, None)

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.cases.models import Case, SlaClock, SlaState, TimelineEntry
 from unstuck.cases.selectors import (
     case_create_check,
@@ -248,7 +249,7 @@ def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
 
 
 @router.get("/cases", response=CasePage, summary="List cases (keyset pagination)")
-def cases_list(request: HttpRequest, filters: Query[CaseFilter]) -> Any:
+def cases_list(request: AuthedHttpRequest, filters: Query[CaseFilter]) -> Any:
     before = None
     if filters.after:
         before = row_id_parse(filters.after)
@@ -289,12 +290,12 @@ def cases_read(request: HttpRequest, case_id: int) -> Any:
 
 
 @router.post("/cases", response={201: CaseDetailOut}, summary="Open a case by hand")
-def cases_create(request: HttpRequest, body: CaseCreateIn) -> Any:
+def cases_create(request: AuthedHttpRequest, body: CaseCreateIn) -> Any:
     case_create_check(
         user=request.user, team_key=body.team, process_key=body.process, item_external_id=body.item
     )
     case = case_create(
-        actor=request.user,  # type: ignore[arg-type]  # authenticated: API_AUTH guarantees a User
+        actor=request.user,
         case_type=body.type,
         title=body.title,
         team_key=body.team,
@@ -307,25 +308,25 @@ def cases_create(request: HttpRequest, body: CaseCreateIn) -> Any:
 
 
 @router.post("/cases/{case_id}/assign", response=CaseDetailOut, summary="Assign a case")
-def cases_assign(request: HttpRequest, case_id: int, body: AssignIn) -> Any:
+def cases_assign(request: AuthedHttpRequest, case_id: int, body: AssignIn) -> Any:
     case = case_for_write(user=request.user, case_id=case_id)
-    case_assign(case_id=case.pk, actor=request.user, owner_username=body.owner)  # type: ignore[arg-type]
+    case_assign(case_id=case.pk, actor=request.user, owner_username=body.owner)
     return _detail(request, case.pk)
 
 
 @router.post("/cases/{case_id}/status", response=CaseDetailOut, summary="Change a case's status")
-def cases_status(request: HttpRequest, case_id: int, body: StatusIn) -> Any:
+def cases_status(request: AuthedHttpRequest, case_id: int, body: StatusIn) -> Any:
     case = case_for_write(user=request.user, case_id=case_id)
-    case_status_change(case_id=case.pk, actor=request.user, status=body.status, reason=body.reason)  # type: ignore[arg-type]
+    case_status_change(case_id=case.pk, actor=request.user, status=body.status, reason=body.reason)
     return _detail(request, case.pk)
 
 
 @router.post("/cases/{case_id}/notes", response={201: TimelineEntryOut}, summary="Add a note to a case")
-def cases_note(request: HttpRequest, case_id: int, body: NoteIn) -> Any:
+def cases_note(request: AuthedHttpRequest, case_id: int, body: NoteIn) -> Any:
     case = case_for_write(user=request.user, case_id=case_id)
     entry = case_note_add(
         case_id=case.pk,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         text=body.text,
         customer_update=body.customer_update,
     )
@@ -335,7 +336,7 @@ def cases_note(request: HttpRequest, case_id: int, body: NoteIn) -> Any:
 @router.get(
     "/sla/policies", response=list[SlaPolicyOut], summary="SLA policies and escalation ladders", tags=["sla"]
 )
-def sla_policies(request: HttpRequest) -> Any:
+def sla_policies(request: AuthedHttpRequest) -> Any:
     return [
         {
             "priority": policy.priority,

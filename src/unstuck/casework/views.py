@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.cases.lifecycle import CaseStatus
 from unstuck.cases.models import Case
 from unstuck.cases.selectors import case_for_write, case_get
@@ -74,7 +75,7 @@ def _panel_action(request: HttpRequest, case_id: int, action: Callable[[Case], A
 
 @desk_login_required
 @require_GET
-def panel_view(request: HttpRequest, case_id: int) -> HttpResponse:
+def panel_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     """The panel alone (HTMX refresh)."""
     try:
         case = case_get(user=request.user, case_id=case_id)
@@ -133,7 +134,7 @@ def remedy_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @desk_login_required
 @require_POST
-def remedy_decide_view(request: HttpRequest, remedy_id: int) -> HttpResponse:
+def remedy_decide_view(request: AuthedHttpRequest, remedy_id: int) -> HttpResponse:
     try:
         remedy = remedy_get(user=request.user, remedy_id=remedy_id)
     except DomainError as error:
@@ -192,7 +193,7 @@ def _supervisor_page(request: HttpRequest) -> HttpResponse | None:
 
 
 @desk_login_required
-def incident_new_view(request: HttpRequest) -> HttpResponse:
+def incident_new_view(request: AuthedHttpRequest) -> HttpResponse:
     """批量事件: a filter form with a live preview count, then create."""
     refused = _supervisor_page(request)
     if refused is not None:
@@ -228,7 +229,7 @@ def incident_new_view(request: HttpRequest) -> HttpResponse:
 
 @desk_login_required
 @require_GET
-def incidents_view(request: HttpRequest) -> HttpResponse:
+def incidents_view(request: AuthedHttpRequest) -> HttpResponse:
     """批量事件列表: open incidents first, with their child counts, 50 a page (`?after=` cursor)."""
     refused = _supervisor_page(request)
     if refused is not None:
@@ -245,7 +246,7 @@ def incidents_view(request: HttpRequest) -> HttpResponse:
 
 @desk_login_required
 @require_POST
-def incident_preview_view(request: HttpRequest) -> HttpResponse:
+def incident_preview_view(request: AuthedHttpRequest) -> HttpResponse:
     """The preview fragment: how many cases the filter gathers right now."""
     refused = _supervisor_page(request)
     if refused is not None:
@@ -265,7 +266,7 @@ def incident_preview_view(request: HttpRequest) -> HttpResponse:
 
 
 @desk_login_required
-def incident_view(request: HttpRequest, incident_id: int) -> HttpResponse:
+def incident_view(request: AuthedHttpRequest, incident_id: int) -> HttpResponse:
     """An incident: its parent, its children, and the bulk actions (POST `action`)."""
     try:
         incident = incident_get(user=request.user, incident_id=incident_id)
@@ -332,7 +333,7 @@ def _incident_action(request: HttpRequest, incident_id: int) -> None:
 
 
 @desk_login_required
-def problems_view(request: HttpRequest) -> HttpResponse:
+def problems_view(request: AuthedHttpRequest) -> HttpResponse:
     """问题: the list, my open action items, and (supervisors) a form to open a problem."""
     if request.method == "POST":
         try:
@@ -365,7 +366,7 @@ def problems_view(request: HttpRequest) -> HttpResponse:
 
 
 @desk_login_required
-def problem_view(request: HttpRequest, problem_id: int) -> HttpResponse:
+def problem_view(request: AuthedHttpRequest, problem_id: int) -> HttpResponse:
     """One problem: status and fix plan, linked cases, action items (add, complete)."""
     try:
         problem = problem_get(user=request.user, problem_id=problem_id)

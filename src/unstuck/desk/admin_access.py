@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.accounts.models import Role
 from unstuck.accounts.selectors import user_role
 from unstuck.desk.views import desk_login_required
@@ -32,7 +33,7 @@ def settings_reader_required(view: View) -> View:
 
     @desk_login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         allowed = settings_may_change(request.user) or (
             request.method in ("GET", "HEAD") and settings_may_read(request.user)
         )

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.cases.lifecycle import CaseType
 from unstuck.cases.selectors import case_visible
 from unstuck.core.errors import DomainError
@@ -39,7 +40,7 @@ _TEMPLATE_FIELDS = ("key", "language", "case_type", "cause", "step", "subject", 
 
 
 @settings_reader_required
-def templates_view(request: HttpRequest) -> HttpResponse:
+def templates_view(request: AuthedHttpRequest) -> HttpResponse:
     """Templates by key, case type / cause / step and language; `?key=` and `?language=` filter."""
     key = str(request.GET.get("key") or "")
     language = str(request.GET.get("language") or "")
@@ -88,7 +89,7 @@ def _posted(request: HttpRequest) -> dict[str, str]:
 
 
 @settings_reader_required
-def template_view(request: HttpRequest, template_id: int | None = None) -> HttpResponse:
+def template_view(request: AuthedHttpRequest, template_id: int | None = None) -> HttpResponse:
     """Edit one template (or a new one); POST saves through `template_save`, refused with the field."""
     template = None
     if template_id is not None:
@@ -100,7 +101,7 @@ def template_view(request: HttpRequest, template_id: int | None = None) -> HttpR
         source = _posted(request)
         try:
             saved = template_save(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 template=template,
                 active=bool(request.POST.get("active")),
                 key=source["key"],
@@ -155,7 +156,7 @@ def _with_masks(channel: Channel) -> Channel:
 
 
 @settings_reader_required
-def channels_view(request: HttpRequest) -> HttpResponse:
+def channels_view(request: AuthedHttpRequest) -> HttpResponse:
     channels = [_with_masks(channel) for channel in channel_list(user=request.user)]
     return settings_render(request, "channels.html", {"channels": channels})
 
@@ -182,7 +183,7 @@ def _options(text: str) -> dict[str, Any]:
 
 
 @settings_reader_required
-def channel_view(request: HttpRequest, key: str) -> HttpResponse:
+def channel_view(request: AuthedHttpRequest, key: str) -> HttpResponse:
     """One channel: edit it (POST) and send a test; the test's delivery status is polled on the page."""
     channel = channel_list(user=request.user).filter(key=key).first()
     if channel is None:
@@ -194,7 +195,7 @@ def channel_view(request: HttpRequest, key: str) -> HttpResponse:
         try:
             channel_update(
                 channel=channel,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 name=str(request.POST.get("name") or ""),
                 active=bool(request.POST.get("active")),
                 is_default=bool(request.POST.get("is_default")),
@@ -220,7 +221,7 @@ def channel_view(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_POST
 @settings_reader_required
-def channel_test_view(request: HttpRequest, key: str) -> HttpResponse:
+def channel_test_view(request: AuthedHttpRequest, key: str) -> HttpResponse:
     """Queue a test message through the outbox; show its status fragment (HTMX) or the channel page."""
     channel = channel_list(user=request.user).filter(key=key).first()
     if channel is None:
@@ -228,7 +229,7 @@ def channel_test_view(request: HttpRequest, key: str) -> HttpResponse:
     try:
         message = channel_test_send(
             channel=channel,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             address=str(request.POST.get("address") or "").strip(),
         )
     except DomainError as refused:
@@ -240,7 +241,7 @@ def channel_test_view(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @settings_reader_required
-def test_status_view(request: HttpRequest, message_id: int) -> HttpResponse:
+def test_status_view(request: AuthedHttpRequest, message_id: int) -> HttpResponse:
     """HTMX poll: a channel test's status (queued / sent / failed with the provider's reason)."""
     message = channel_test_message(user=request.user, message_id=message_id)
     if message is None:

@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.accounts.models import PERSON_ROLE_CHOICES, Absence, Role, Skill, Team
 from unstuck.accounts.people import NOTIFY_CHANNELS, membership_remove, people_list, person_save
 from unstuck.accounts.selectors import absence_list
@@ -43,7 +44,7 @@ def _active_user(request: HttpRequest, username: str, field: str) -> User | None
 
 
 @settings_reader_required
-def users_view(request: HttpRequest) -> HttpResponse:
+def users_view(request: AuthedHttpRequest) -> HttpResponse:
     """Every user: role, teams, skills, notification channel; inactive ones last."""
     return settings_render(request, "users.html", {"people": list(people_list(user=request.user)[:1000])})
 
@@ -75,7 +76,7 @@ def _person_form(post: QueryDict | None, person: User | None) -> dict[str, Any]:
     }
 
 
-def _person_change(request: HttpRequest, person: User | None) -> User:
+def _person_change(request: AuthedHttpRequest, person: User | None) -> User:
     post = request.POST
     team_key = str(post.get("team") or "")
     team = Team.objects.filter(key=team_key).first() if team_key else None
@@ -83,7 +84,7 @@ def _person_change(request: HttpRequest, person: User | None) -> User:
         raise ValidationError({"team": gettext("Unknown team %(key)s.") % {"key": team_key}})
     skills = list(Skill.objects.filter(key__in=post.getlist("skills")))
     return person_save(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         person=person,
         username=str(post.get("username") or "").strip() if person is None else person.username,
         display_name=str(post.get("display_name") or ""),
@@ -96,7 +97,7 @@ def _person_change(request: HttpRequest, person: User | None) -> User:
     )
 
 
-def _absence_change(request: HttpRequest, person: User) -> None:
+def _absence_change(request: AuthedHttpRequest, person: User) -> None:
     post = request.POST
     if post.get("action") == "absence_delete":
         absence = absence_list(user=request.user, include_past=True).filter(
@@ -105,7 +106,7 @@ def _absence_change(request: HttpRequest, person: User) -> None:
         found = absence.filter(user=person).first()
         if found is None:
             raise Http404
-        absence_delete(actor=request.user, absence=found)  # type: ignore[arg-type]
+        absence_delete(actor=request.user, absence=found)
         return
     try:
         starts = date.fromisoformat(str(post.get("starts") or ""))
@@ -115,7 +116,7 @@ def _absence_change(request: HttpRequest, person: User) -> None:
     deputy = _active_user(request, str(post.get("deputy") or ""), "deputy")
     try:
         absence_create(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             user=person,
             starts=starts,
             ends=ends,
@@ -129,7 +130,7 @@ def _absence_change(request: HttpRequest, person: User) -> None:
 
 
 @settings_reader_required
-def user_view(request: HttpRequest, username: str | None = None) -> HttpResponse:
+def user_view(request: AuthedHttpRequest, username: str | None = None) -> HttpResponse:
     """Create or edit a user; POST `action` = save | absence_add | absence_delete | leave_team."""
     person = None
     if username is not None:
@@ -148,7 +149,7 @@ def user_view(request: HttpRequest, username: str | None = None) -> HttpResponse
                 team = Team.objects.filter(key=str(request.POST.get("team") or "")).first()
                 if team is None:
                     raise Http404
-                membership_remove(actor=request.user, person=person, team=team)  # type: ignore[arg-type]
+                membership_remove(actor=request.user, person=person, team=team)
             else:
                 raise ValidationError(gettext("Unknown change."))
         except ValidationError as refused:
@@ -176,7 +177,7 @@ def user_view(request: HttpRequest, username: str | None = None) -> HttpResponse
 
 
 @settings_reader_required
-def team_view(request: HttpRequest, key: str) -> HttpResponse:
+def team_view(request: AuthedHttpRequest, key: str) -> HttpResponse:
     """Edit a team: name, lead, calendar, how new cases are handed out, the case types it owns."""
     team = Team.objects.select_related("lead").filter(key=key).first()
     if team is None:
@@ -187,7 +188,7 @@ def team_view(request: HttpRequest, key: str) -> HttpResponse:
         try:
             team_settings_update(
                 team=team,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 name=str(post.get("name") or ""),
                 lead=_active_user(request, str(post.get("lead") or ""), "lead"),
                 calendar_key=str(post.get("calendar_key") or ""),
@@ -222,7 +223,7 @@ class AbsenceRow:
 
 
 @settings_reader_required
-def team_absences_view(request: HttpRequest, key: str) -> HttpResponse:
+def team_absences_view(request: AuthedHttpRequest, key: str) -> HttpResponse:
     """A team's absence calendar: members × ABSENCE_DAYS days from `?from=` (today by default)."""
     team = Team.objects.filter(key=key).first()
     if team is None:

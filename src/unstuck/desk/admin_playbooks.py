@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.cases.lifecycle import CaseType
 from unstuck.casework.models import CauseCategory, Playbook, StepRole
 from unstuck.casework.services.playbook_settings import (
@@ -41,7 +42,7 @@ def playbooks_view(request: HttpRequest) -> HttpResponse:
     return settings_render(request, "playbooks.html", {"playbooks": _playbooks(request)})
 
 
-def _change(request: HttpRequest, playbook: Playbook | None) -> Playbook:
+def _change(request: AuthedHttpRequest, playbook: Playbook | None) -> Playbook:
     post = request.POST
     action = str(post.get("action") or "playbook")
     if action == "playbook":
@@ -50,7 +51,7 @@ def _change(request: HttpRequest, playbook: Playbook | None) -> Playbook:
         if cause_key and cause is None:
             raise ValidationError({"cause_category": gettext("Unknown cause %(key)s.") % {"key": cause_key}})
         return playbook_save(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             playbook=playbook,
             key=str(post.get("key") or "").strip(),
             name_zh=str(post.get("name_zh") or ""),
@@ -68,7 +69,7 @@ def _change(request: HttpRequest, playbook: Playbook | None) -> Playbook:
             raise Http404
     if action == "step_save":
         playbook_step_save(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             playbook=playbook,
             step=step,
             name_zh=str(post.get("name_zh") or ""),
@@ -78,16 +79,16 @@ def _change(request: HttpRequest, playbook: Playbook | None) -> Playbook:
             message_template=str(post.get("message_template") or ""),
         )
     elif step is not None and action in ("step_up", "step_down"):
-        playbook_step_move(actor=request.user, step=step, offset=-1 if action == "step_up" else 1)  # type: ignore[arg-type]
+        playbook_step_move(actor=request.user, step=step, offset=-1 if action == "step_up" else 1)
     elif step is not None and action == "step_delete":
-        playbook_step_delete(actor=request.user, step=step)  # type: ignore[arg-type]
+        playbook_step_delete(actor=request.user, step=step)
     else:
         raise ValidationError(gettext("Unknown change."))
     return playbook
 
 
 @settings_reader_required
-def playbook_view(request: HttpRequest, key: str | None = None) -> HttpResponse:
+def playbook_view(request: AuthedHttpRequest, key: str | None = None) -> HttpResponse:
     """A playbook (or a new one) and its steps; POST `action` = playbook | step_save | step_up |
     step_down | step_delete."""
     playbook = None

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.cases.lifecycle import FINISHED, CaseStatus
 from unstuck.cases.sla_models import EscalationLevel, SlaPolicy, SlaTarget
 from unstuck.cases.sla_selectors import sla_policy_list
@@ -32,11 +33,11 @@ def _fractions(text: str, field: str) -> list[float]:
         ) from None
 
 
-def _policy_change(request: HttpRequest, policy: SlaPolicy) -> None:
+def _policy_change(request: AuthedHttpRequest, policy: SlaPolicy) -> None:
     post = request.POST
     sla_policy_update(
         policy=policy,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         first_response=str(post.get("first_response") or ""),
         next_update=str(post.get("next_update") or ""),
         resolution=str(post.get("resolution") or ""),
@@ -46,7 +47,7 @@ def _policy_change(request: HttpRequest, policy: SlaPolicy) -> None:
     )
 
 
-def _level_change(request: HttpRequest, policy: SlaPolicy) -> None:
+def _level_change(request: AuthedHttpRequest, policy: SlaPolicy) -> None:
     post = request.POST
     level = None
     if post.get("level"):
@@ -56,7 +57,7 @@ def _level_change(request: HttpRequest, policy: SlaPolicy) -> None:
     if post.get("action") == "level_delete":
         if level is None:
             raise Http404
-        escalation_level_delete(level=level, actor=request.user)  # type: ignore[arg-type]
+        escalation_level_delete(level=level, actor=request.user)
         return
     try:
         at_fraction = float(str(post.get("at_fraction") or "").strip())
@@ -72,14 +73,14 @@ def _level_change(request: HttpRequest, policy: SlaPolicy) -> None:
             raise ValidationError({"user": gettext("No active user %(name)s.") % {"name": username}})
     escalation_level_save(
         policy=policy,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=request.user,
         level=level,
         target=str(post.get("target") or ""),
         at_fraction=at_fraction,
         delay=str(post.get("delay") or ""),
         notify=str(post.get("notify") or ""),
         reassign=str(post.get("reassign") or ""),
-        user=user,  # type: ignore[arg-type]
+        user=user,
     )
 
 
@@ -106,7 +107,7 @@ def _policy_form(request: HttpRequest, policy: SlaPolicy, refused: bool) -> dict
 
 
 @settings_reader_required
-def sla_policies_view(request: HttpRequest) -> HttpResponse:
+def sla_policies_view(request: AuthedHttpRequest) -> HttpResponse:
     """Every priority's SLA policy with its ladder."""
     return settings_render(
         request, "sla_policies.html", {"policies": list(sla_policy_list(user=request.user))}
@@ -114,7 +115,7 @@ def sla_policies_view(request: HttpRequest) -> HttpResponse:
 
 
 @settings_reader_required
-def sla_policy_view(request: HttpRequest, priority: str) -> HttpResponse:
+def sla_policy_view(request: AuthedHttpRequest, priority: str) -> HttpResponse:
     """One policy: its targets form and its ladder; POST `action` = policy | level_save | level_delete."""
     policy = sla_policy_list(user=request.user).filter(priority=priority.upper()).first()
     if policy is None:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.accounts.selectors import api_token_list
 from unstuck.accounts.services import api_token_create, api_token_revoke
 from unstuck.calendars.business_time import CalendarError, calendar_keys, get_calendar
@@ -42,7 +43,7 @@ def desk_admin_required(view: View) -> View:
 
     @desk_login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not admin_allowed(request.user):
             return render(request, "desk/forbidden.html", {"nav": "admin"}, status=403)
         return view(request, *args, **kwargs)

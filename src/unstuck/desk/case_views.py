@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.cases.selectors import case_for_write, case_get
 from unstuck.cases.services import case_assign, case_note_add, case_status_change
 from unstuck.core.errors import DomainError
@@ -109,13 +110,13 @@ def _act(request: HttpRequest, case_id: int, action: Callable[[], str]) -> HttpR
 
 @require_POST
 @desk_login_required
-def case_status_view(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_status_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     target = str(request.POST.get("status") or "")
     reason = str(request.POST.get("reason") or "")
 
     def change() -> str:
         try:
-            case = case_status_change(case_id=case_id, actor=request.user, status=target, reason=reason)  # type: ignore[arg-type]
+            case = case_status_change(case_id=case_id, actor=request.user, status=target, reason=reason)
         except DomainError as refused:
             current = case_for_write(user=request.user, case_id=case_id).status
             raise DomainError(
@@ -128,12 +129,12 @@ def case_status_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 @desk_login_required
-def case_assign_view(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_assign_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     owner = str(request.POST.get("owner") or "").strip() or request.user.get_username()
 
     def assign() -> str:
         try:
-            case_assign(case_id=case_id, actor=request.user, owner_username=owner)  # type: ignore[arg-type]
+            case_assign(case_id=case_id, actor=request.user, owner_username=owner)
         except DomainError as refused:
             raise DomainError(refused.code, refusal_text(refused), refused.status) from None
         return gettext("Assigned to %(owner)s.") % {"owner": owner}
@@ -143,12 +144,12 @@ def case_assign_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 @desk_login_required
-def case_note_view(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_note_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     text = str(request.POST.get("text") or "")
 
     def note() -> str:
         try:
-            case_note_add(case_id=case_id, actor=request.user, text=text)  # type: ignore[arg-type]
+            case_note_add(case_id=case_id, actor=request.user, text=text)
         except DomainError as refused:
             raise DomainError(refused.code, refusal_text(refused), refused.status) from None
         return gettext("Note added.")
@@ -157,7 +158,7 @@ def case_note_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @desk_login_required
-def case_timeline_view(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_timeline_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     """The timeline entries before `?before=<entry number>`: HTMX gets the rows to put in place of
     the "earlier" link; a plain request (no JavaScript) a page with them."""
     try:

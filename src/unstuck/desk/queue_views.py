@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.accounts.selectors import user_team_keys
 from unstuck.core.errors import DomainError
 from unstuck.desk.queue import queue_board
@@ -64,13 +65,13 @@ def queue_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @desk_login_required
-def saved_view_create_view(request: HttpRequest) -> HttpResponse:
+def saved_view_create_view(request: AuthedHttpRequest) -> HttpResponse:
     """Save the current queue filters under a name; back to the queue, now showing that view."""
     form = queue_filter_form(request.POST)
     filters = form.filter()
     try:
         view = saved_view_create(
-            owner=request.user,  # type: ignore[arg-type]
+            owner=request.user,
             name=str(request.POST.get("name") or ""),
             filters=filters,
             team_key=str(request.POST.get("share_team") or ""),
@@ -85,10 +86,10 @@ def saved_view_create_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @desk_login_required
-def saved_view_delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
+def saved_view_delete_view(request: AuthedHttpRequest, view_id: int) -> HttpResponse:
     """Delete one of my saved views; back to the plain queue."""
     try:
-        saved_view_delete(owner=request.user, view_id=view_id)  # type: ignore[arg-type]
+        saved_view_delete(owner=request.user, view_id=view_id)
     except DomainError as refused:
         return HttpResponse(refused.message, status=refused.status, content_type="text/plain; charset=utf-8")
     return redirect("desk:queue")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.desk.filters import StallFilterForm
 from unstuck.desk.forms import LockoutAuthenticationForm, client_ip
 from unstuck.desk.selectors import board_names, item_story, stall_board
@@ -61,7 +62,7 @@ class LogoutView(auth_views.LogoutView):
 
 
 @desk_login_required
-def stall_board_view(request: HttpRequest) -> HttpResponse:
+def stall_board_view(request: AuthedHttpRequest) -> HttpResponse:
     """卡点看板: open stalls, live. HTMX polls get just the live fragment; anything else the page."""
     names = board_names(user=request.user)
     form = StallFilterForm(
@@ -88,7 +89,7 @@ def stall_board_view(request: HttpRequest) -> HttpResponse:
 
 
 @desk_login_required
-def item_view(request: HttpRequest, process: str, item: str) -> HttpResponse:
+def item_view(request: AuthedHttpRequest, process: str, item: str) -> HttpResponse:
     """An item's page: where it is, for whom, its events in time order and its stalls."""
     story = item_story(user=request.user, process_key=process, external_id=item)
     if story is None:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.desk.selectors import board_names
 from unstuck.desk.views import desk_login_required
 from unstuck.desk.wall import wall_allowed, wall_read
 
 
 @desk_login_required
-def wall_view(request: HttpRequest) -> HttpResponse:
+def wall_view(request: AuthedHttpRequest) -> HttpResponse:
     """Stalls and breaches as they arrive, grouped, with team workload; HTMX polls get the fragment."""
     if not wall_allowed(request.user):
         return render(request, "desk/forbidden.html", {"nav": "wall"}, status=403)

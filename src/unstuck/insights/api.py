@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.core.api_errors import ErrorOut
 from unstuck.insights.bottleneck_schemas import BottlenecksOut
 from unstuck.insights.bottlenecks import bottlenecks_compute, bottlenecks_filter_parse
@@ -114,7 +115,7 @@ class BottleneckQuery(LogQuery):
         "as `unstuck analyze`, and compared with the previous period of the same length."
     ),
 )
-def bottlenecks(request: HttpRequest, query: Query[BottleneckQuery]) -> Any:
+def bottlenecks(request: AuthedHttpRequest, query: Query[BottleneckQuery]) -> Any:
     parsed = bottlenecks_filter_parse(
         user=request.user,
         process=query.process,

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.accounts.models import Role
 from unstuck.accounts.permissions import require_role
 from unstuck.cases.selectors import case_get
@@ -82,7 +83,7 @@ class ModelFilter(Schema):
 @router.get(
     "/insights/cases/{case_id}/outlook", response=OutlookOut, summary="A case's prediction and likely cause"
 )
-def case_outlook(request: HttpRequest, case_id: int) -> Any:
+def case_outlook(request: AuthedHttpRequest, case_id: int) -> Any:
     """Only for a case the caller may see (another team's case is a 404)."""
     case = case_get(user=request.user, case_id=case_id)
     prediction = item_predictions(item_ids=[case.item_id]).get(case.item_id) if case.item_id else None

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.core.errors import DomainError
 from unstuck.desk.views import desk_login_required
 from unstuck.insights.bottlenecks import (
@@ -64,7 +65,7 @@ def _map(result: Bottlenecks) -> Any:
 
 
 @desk_login_required
-def bottlenecks_view(request: HttpRequest) -> HttpResponse:
+def bottlenecks_view(request: AuthedHttpRequest) -> HttpResponse:
     """瓶颈分析: per step times, the process map, variants, rework and ping-pong for one period."""
     processes = list(process_visible(user=request.user).values_list("key", "name"))
     chosen = request.GET.get("process") or (processes[0][0] if processes else "")

@@ -7,12 +7,13 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.accounts.models import Team
 from unstuck.core.errors import DomainError
 from unstuck.core.moments import day_check
@@ -30,7 +31,7 @@ def _day(raw: str | None) -> date | None:
 
 
 @desk_login_required
-def brief_view(request: HttpRequest) -> HttpResponse:
+def brief_view(request: AuthedHttpRequest) -> HttpResponse:
     """Render the brief the signed-in supervisor or admin asked for (`?date=`, `?days=`, `?team=`)."""
     first = _day(request.GET.get("date"))
     days_raw = request.GET.get("days") or "1"
@@ -69,7 +70,7 @@ def brief_view(request: HttpRequest) -> HttpResponse:
 
 @desk_login_required
 @require_POST
-def brief_subscribe_view(request: HttpRequest) -> HttpResponse:
+def brief_subscribe_view(request: AuthedHttpRequest) -> HttpResponse:
     """Subscribe the signed-in user to the brief shown (its team), at the time they chose."""
     form = BriefSubscribeForm(request.POST)
     if not form.is_valid():
@@ -77,7 +78,7 @@ def brief_subscribe_view(request: HttpRequest) -> HttpResponse:
     else:
         try:
             brief_subscribe(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 team_key=form.cleaned_data["team"] or None,
                 send_at=form.cleaned_data["send_at"],
                 active=form.cleaned_data["active"],

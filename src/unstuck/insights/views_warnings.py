@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.accounts.models import Role
 from unstuck.accounts.selectors import user_role
 from unstuck.core.errors import DomainError
@@ -16,7 +17,7 @@ SHOWN = 100
 
 
 @desk_login_required
-def warnings_view(request: HttpRequest) -> HttpResponse:
+def warnings_view(request: AuthedHttpRequest) -> HttpResponse:
     """危机预警: the spikes raised for the user's teams, newest first, open ones marked."""
     warnings = list(warnings_visible(user=request.user)[:SHOWN])
     can_create = user_role(request.user) != Role.AUDITOR
@@ -26,7 +27,7 @@ def warnings_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @desk_login_required
-def warning_incident_view(request: HttpRequest, warning_id: int) -> HttpResponse:
+def warning_incident_view(request: AuthedHttpRequest, warning_id: int) -> HttpResponse:
     """One click: an incident for the warning (the same one on a second click), then back to the list."""
     warning = warnings_visible(user=request.user).filter(pk=warning_id).first()
     if warning is None:

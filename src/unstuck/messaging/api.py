@@ -8,6 +8,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.accounts.models import Role
 from unstuck.accounts.selectors import user_role
 from unstuck.cases.selectors import case_get
@@ -96,6 +97,6 @@ def inbound_email(request: HttpRequest) -> InboundOut:
     response={200: list[MessageOut], 404: ErrorOut},
     summary="A case's messages in and out, oldest first",
 )
-def case_message_list(request: HttpRequest, case_id: int) -> list[MessageOut]:
+def case_message_list(request: AuthedHttpRequest, case_id: int) -> list[MessageOut]:
     case = case_get(user=request.user, case_id=case_id)
     return [MessageOut.model_validate(message, from_attributes=True) for message in case_messages(case=case)]

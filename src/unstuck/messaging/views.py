@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.cases.models import Case
 from unstuck.cases.selectors import case_for_write, case_get
 from unstuck.core.errors import DomainError
@@ -33,14 +34,14 @@ def _compose(request: HttpRequest) -> tuple[str, dict[str, str], str]:
 
 @login_required
 @require_POST
-def case_preview_view(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_preview_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     """Re-render the panel with a preview of the message the form would send."""
     case = _visible_case(request, case_id)
     template_key, extra, channel = _compose(request)
     try:
         preview = case_message_preview(
             case=case,
-            actor=request.user,  # type: ignore[arg-type]  # login_required: a User
+            actor=request.user,
             template_key=template_key,
             extra=extra,
             channel=channel,
@@ -55,7 +56,7 @@ def case_preview_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_send_view(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_send_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     """Queue the message and answer with the re-rendered panel (the new message in its list)."""
     case = _visible_case(request, case_id)
     try:
@@ -68,7 +69,7 @@ def case_send_view(request: HttpRequest, case_id: int) -> HttpResponse:
     try:
         case_message_send(
             case=case,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             template_key=template_key,
             extra=extra,
             channel=channel,
@@ -82,10 +83,10 @@ def case_send_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @login_required
-def notifications_view(request: HttpRequest) -> HttpResponse:
+def notifications_view(request: AuthedHttpRequest) -> HttpResponse:
     """The signed-in user's in-app notifications (newest first); POST marks them all read."""
     if request.method == "POST":
-        notification_mark_read(user=request.user)  # type: ignore[arg-type]
+        notification_mark_read(user=request.user)
         return redirect("messaging:notifications")
     context = {
         "notifications": notification_list(user=request.user),

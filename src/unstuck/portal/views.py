@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.cases.models import Case
 from unstuck.cases.selectors import case_for_write
 from unstuck.core.errors import DomainError
@@ -186,30 +187,30 @@ def _panel_action(
 
 @login_required
 @require_POST
-def follow_up_pause_view(request: HttpRequest, case_id: int) -> HttpResponse:
+def follow_up_pause_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     """Pause a case's proactive updates (supervisors); answers with the re-rendered panel."""
     reason = request.POST.get("reason", "")
     return _panel_action(
         request,
         case_id,
-        lambda case: follow_up_pause(case_id=case.pk, actor=request.user, reason=reason),  # type: ignore[arg-type]
+        lambda case: follow_up_pause(case_id=case.pk, actor=request.user, reason=reason),
     )
 
 
 @login_required
 @require_POST
-def follow_up_resume_view(request: HttpRequest, case_id: int) -> HttpResponse:
+def follow_up_resume_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     """Resume a case's proactive updates (supervisors); answers with the re-rendered panel."""
     return _panel_action(
         request,
         case_id,
-        lambda case: follow_up_resume(case_id=case.pk, actor=request.user),  # type: ignore[arg-type]
+        lambda case: follow_up_resume(case_id=case.pk, actor=request.user),
     )
 
 
 @login_required
 @require_POST
-def status_note_view(request: HttpRequest, case_id: int) -> HttpResponse:
+def status_note_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     """Write the customer's honest update (reason + new ETA, in the customer's time zone) from the
     panel; anyone who may change the case may; answers with the re-rendered panel."""
     reason = request.POST.get("reason", "")
@@ -229,6 +230,6 @@ def status_note_view(request: HttpRequest, case_id: int) -> HttpResponse:
             if timezone.is_naive(parsed) and case.item is not None:  # as the customer reads it
                 parsed = parsed.replace(tzinfo=customer_time_zone(case.item))
             eta = moment_check(parsed, field=_("new ETA"))
-        status_note_add(case_id=case.pk, actor=request.user, reason=reason, eta=eta)  # type: ignore[arg-type]
+        status_note_add(case_id=case.pk, actor=request.user, reason=reason, eta=eta)
 
     return _panel_action(request, case_id, write, supervisors_only=False)

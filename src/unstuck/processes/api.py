@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.accounts.permissions import require_role
 from unstuck.core.errors import DomainError
 from unstuck.processes.definition import ProcessDefinitionError
@@ -81,7 +81,7 @@ def _out(process: Process) -> dict[str, Any]:
 
 
 @router.get("/processes", response=list[ProcessOut], summary="List processes")
-def processes_list(request: HttpRequest) -> Any:
+def processes_list(request: AuthedHttpRequest) -> Any:
     """The processes you may read (your teams' processes; admins and auditors all)."""
     return [
         _out(p)
@@ -92,7 +92,7 @@ def processes_list(request: HttpRequest) -> Any:
 
 
 @router.get("/processes/{key}", response=ProcessOut, summary="One process with its steps")
-def process_detail(request: HttpRequest, key: str) -> Any:
+def process_detail(request: AuthedHttpRequest, key: str) -> Any:
     """Another team's process is not found (404)."""
     process = process_visible_get(user=request.user, key=key)
     if process is None or process.current_version is None:
@@ -101,7 +101,7 @@ def process_detail(request: HttpRequest, key: str) -> Any:
 
 
 @router.post("/processes", response=ProcessLoadOut, summary="Load a process file (idempotent)")
-def process_upload(request: HttpRequest, payload: ProcessLoadIn) -> Any:
+def process_upload(request: AuthedHttpRequest, payload: ProcessLoadIn) -> Any:
     """An unchanged file changes nothing; a changed one makes a new version. Admins only."""
     require_role(request, "admin")
     try:

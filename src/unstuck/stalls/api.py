@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.core.errors import DomainError
 from unstuck.core.keyset import cursor_decode, cursor_encode
 from unstuck.core.moments import moment_check
@@ -57,7 +57,7 @@ class StallPage(Schema):
 
 
 @router.get("/stalls", response=StallPage, summary="List stalls (keyset pagination)")
-def stall_list(request: HttpRequest, filters: Query[StallFilter]) -> Any:
+def stall_list(request: AuthedHttpRequest, filters: Query[StallFilter]) -> Any:
     query = stall_list_visible(
         user=request.user,
         process=filters.process,
@@ -118,7 +118,7 @@ class StalledQuery(Schema):
     tags=["processes"],
     operation_id="unstuck_processes_api_process_stalled",
 )
-def process_stalled(request: HttpRequest, key: str, query: Query[StalledQuery]) -> Any:
+def process_stalled(request: AuthedHttpRequest, key: str, query: Query[StalledQuery]) -> Any:
     """Evaluates the rules on the stored state (now) or replays the log up to `as_of`; another team's
     process is not found (404)."""
     process = process_visible_get(user=request.user, key=key)

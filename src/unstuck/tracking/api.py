@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Router
 from ninja.errors import HttpError
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.accounts.permissions import require_role
 from unstuck.processes.selectors import process_writable_keys
 from unstuck.tracking.schemas import EventBatchIn, IngestOut, ItemOut
@@ -43,7 +44,7 @@ def _error(status: int, code: str, message: str) -> HttpResponse:
         }
     },
 )
-def events_push(request: HttpRequest) -> Any:
+def events_push(request: AuthedHttpRequest) -> Any:
     require_role(request, "admin", "supervisor", "integration")
     try:
         body = orjson.loads(request.body or b"")
@@ -76,7 +77,7 @@ def events_push(request: HttpRequest) -> Any:
     summary="An item with its events",
     description='The item id may contain "/" (send it as-is or percent-encoded).',
 )
-def item_detail(request: HttpRequest, process: str, item: str) -> Any:
+def item_detail(request: AuthedHttpRequest, process: str, item: str) -> Any:
     found = item_get(user=request.user, process_key=process, external_id=item)
     if found is None:
         raise HttpError(404, f"no item {item!r} in process {process!r}")

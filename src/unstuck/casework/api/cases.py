@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.cases.selectors import case_for_write, case_get
 from unstuck.casework.api.schemas import (
     ActionItemOut,
@@ -104,7 +105,7 @@ def categories_list(request: HttpRequest) -> Any:
 
 
 @router.get("/cases/{case_id}/cause", response=CauseOut, summary="A case's cause")
-def cause_read(request: HttpRequest, case_id: int) -> Any:
+def cause_read(request: AuthedHttpRequest, case_id: int) -> Any:
     cause = cause_for_case(case=case_get(user=request.user, case_id=case_id))
     if cause is None:
         raise DomainError("cause_not_set", "No cause has been set for this case yet.", status=404)
@@ -112,7 +113,7 @@ def cause_read(request: HttpRequest, case_id: int) -> Any:
 
 
 @router.put("/cases/{case_id}/cause", response=CauseOut, summary="Set a case's cause and 5 whys")
-def cause_put(request: HttpRequest, case_id: int, body: CauseIn) -> Any:
+def cause_put(request: AuthedHttpRequest, case_id: int, body: CauseIn) -> Any:
     case = case_for_write(user=request.user, case_id=case_id)
     cause_set(
         case_id=case.pk,
@@ -127,7 +128,7 @@ def cause_put(request: HttpRequest, case_id: int, body: CauseIn) -> Any:
 
 
 @router.post("/cases/{case_id}/review", response={201: ReviewOut}, summary="Review a resolved case")
-def review_post(request: HttpRequest, case_id: int, body: ReviewIn) -> Any:
+def review_post(request: AuthedHttpRequest, case_id: int, body: ReviewIn) -> Any:
     case = case_for_write(user=request.user, case_id=case_id)
     items = [
         (item.title, user_by_name(item.owner, f"action_items[{index}].owner"), item.due_date)
@@ -161,7 +162,7 @@ def review_post(request: HttpRequest, case_id: int, body: ReviewIn) -> Any:
 @router.get(
     "/cases/{case_id}/checklist", response=list[ChecklistItemOut], summary="A case's playbook checklist"
 )
-def checklist_list(request: HttpRequest, case_id: int) -> Any:
+def checklist_list(request: AuthedHttpRequest, case_id: int) -> Any:
     case = case_get(user=request.user, case_id=case_id)
     return [checklist_item_out(item) for item in checklist_for_case(case=case)]
 
@@ -169,20 +170,20 @@ def checklist_list(request: HttpRequest, case_id: int) -> Any:
 @router.post(
     "/cases/{case_id}/checklist/{item_id}/tick", response=ChecklistItemOut, summary="Tick a checklist item"
 )
-def checklist_tick(request: HttpRequest, case_id: int, item_id: int, body: ChecklistTickIn) -> Any:
+def checklist_tick(request: AuthedHttpRequest, case_id: int, item_id: int, body: ChecklistTickIn) -> Any:
     case = case_for_write(user=request.user, case_id=case_id)
     item = checklist_item_tick(case_id=case.pk, item_id=item_id, actor=acting_user(request), note=body.note)
     return checklist_item_out(checklist_for_case(case=case).get(pk=item.pk))
 
 
 @router.get("/cases/{case_id}/remedies", response=list[RemedyOut], summary="A case's remedies")
-def remedies_list(request: HttpRequest, case_id: int) -> Any:
+def remedies_list(request: AuthedHttpRequest, case_id: int) -> Any:
     case = case_get(user=request.user, case_id=case_id)
     return [remedy_out(remedy) for remedy in remedies_for_case(case=case)]
 
 
 @router.post("/cases/{case_id}/remedies", response={201: RemedyOut}, summary="Add a remedy to a case")
-def remedies_add(request: HttpRequest, case_id: int, body: RemedyIn) -> Any:
+def remedies_add(request: AuthedHttpRequest, case_id: int, body: RemedyIn) -> Any:
     case = case_for_write(user=request.user, case_id=case_id)
     remedy = remedy_add(
         case_id=case.pk,

@@ -11,6 +11,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.cases.api import CaseOut, _out
 from unstuck.cases.lifecycle import CaseType
 from unstuck.casework.filters import IncidentFilter
@@ -134,7 +135,7 @@ def _bulk(result: BulkResult) -> dict[str, Any]:
 
 
 @router.post("/incidents/preview", response=IncidentPreviewOut, summary="How many cases a filter gathers")
-def incidents_preview(request: HttpRequest, body: IncidentFilterIn) -> Any:
+def incidents_preview(request: AuthedHttpRequest, body: IncidentFilterIn) -> Any:
     require_supervisor(request.user, "run incidents")
     cases = incident_candidates(user=request.user, criteria=body.criteria())
     sample = list(cases.order_by("pk").values_list("number", flat=True)[:PREVIEW_SAMPLE])
@@ -167,7 +168,7 @@ def incidents_read(request: HttpRequest, incident_id: int) -> Any:
     response=IncidentBulkOut,
     summary="Change status of parent and children",
 )
-def incidents_status(request: HttpRequest, incident_id: int, body: IncidentStatusIn) -> Any:
+def incidents_status(request: AuthedHttpRequest, incident_id: int, body: IncidentStatusIn) -> Any:
     incident = incident_get(user=request.user, incident_id=incident_id)
     result = incident_status_change(
         incident_id=incident.pk, actor=acting_user(request), status=body.status, reason=body.reason
@@ -178,7 +179,7 @@ def incidents_status(request: HttpRequest, incident_id: int, body: IncidentStatu
 @router.post(
     "/incidents/{incident_id}/remedies", response={201: IncidentBulkOut}, summary="One remedy for every child"
 )
-def incidents_remedies(request: HttpRequest, incident_id: int, body: IncidentRemedyIn) -> Any:
+def incidents_remedies(request: AuthedHttpRequest, incident_id: int, body: IncidentRemedyIn) -> Any:
     incident = incident_get(user=request.user, incident_id=incident_id)
     result = incident_remedy_add(
         incident_id=incident.pk,
@@ -196,7 +197,7 @@ def incidents_remedies(request: HttpRequest, incident_id: int, body: IncidentRem
     response={201: IncidentNoticeOut},
     summary="Notify every child's customer",
 )
-def incidents_notices(request: HttpRequest, incident_id: int, body: IncidentNoticeIn) -> Any:
+def incidents_notices(request: AuthedHttpRequest, incident_id: int, body: IncidentNoticeIn) -> Any:
     incident = incident_get(user=request.user, incident_id=incident_id)
     notice = incident_notice_send(
         incident_id=incident.pk, actor=acting_user(request), reason=body.reason, eta=body.eta

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.cases.selectors import case_for_write
 from unstuck.casework.api.schemas import ActionItemOut, action_item_out
 from unstuck.casework.models import ActionItem, Problem
@@ -185,7 +186,7 @@ def problems_update(request: HttpRequest, problem_id: int, body: ProblemUpdateIn
 @router.post(
     "/problems/{problem_id}/cases", response={201: ProblemDetailOut}, summary="Link a case to a problem"
 )
-def problems_link(request: HttpRequest, problem_id: int, body: ProblemLinkIn) -> Any:
+def problems_link(request: AuthedHttpRequest, problem_id: int, body: ProblemLinkIn) -> Any:
     problem_get(user=request.user, problem_id=problem_id)
     case = case_for_write(user=request.user, case_id=body.case)
     problem_case_link(problem_id=problem_id, case_id=case.pk, actor=acting_user(request))
@@ -197,7 +198,7 @@ def problems_link(request: HttpRequest, problem_id: int, body: ProblemLinkIn) ->
     response={201: ActionItemOut},
     summary="Add an action item to a problem",
 )
-def problems_action_add(request: HttpRequest, problem_id: int, body: ActionItemIn) -> Any:
+def problems_action_add(request: AuthedHttpRequest, problem_id: int, body: ActionItemIn) -> Any:
     problem_get(user=request.user, problem_id=problem_id)
     case_id = case_for_write(user=request.user, case_id=body.case).pk if body.case is not None else None
     item = action_item_add(
@@ -221,7 +222,7 @@ def _item(request: HttpRequest, item_id: int) -> dict[str, Any]:
 @router.post(
     "/action-items", response={201: ActionItemOut}, summary="Add an action item (to a case, or on its own)"
 )
-def action_items_add(request: HttpRequest, body: ActionItemIn) -> Any:
+def action_items_add(request: AuthedHttpRequest, body: ActionItemIn) -> Any:
     case_id = case_for_write(user=request.user, case_id=body.case).pk if body.case is not None else None
     item = action_item_add(
         actor=acting_user(request),
@@ -234,7 +235,7 @@ def action_items_add(request: HttpRequest, body: ActionItemIn) -> Any:
 
 
 @router.get("/action-items", response=ActionItemPage, summary="List action items (e.g. mine, open)")
-def action_items_list(request: HttpRequest, filters: Query[ActionItemFilter]) -> Any:
+def action_items_list(request: AuthedHttpRequest, filters: Query[ActionItemFilter]) -> Any:
     query = action_item_list(
         user=request.user, owner=filters.owner, open_only=filters.open, before_id=_cursor(filters.after)
     )

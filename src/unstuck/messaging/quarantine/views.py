@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.cases.selectors import case_visible
 from unstuck.core.errors import DomainError
 from unstuck.messaging.models import QuarantinedMail
@@ -36,7 +37,7 @@ def _render(request: HttpRequest, *, status: str, error: str = "", code: int = 2
 
 
 @login_required
-def quarantine_view(request: HttpRequest) -> HttpResponse:
+def quarantine_view(request: AuthedHttpRequest) -> HttpResponse:
     """Quarantined mail (`?status=pending|attached|discarded`), with sender, subject, the case it
     claimed and when it came; supervisors decide, auditors read."""
     if not quarantine_reader(request.user):
@@ -58,7 +59,7 @@ def _held(request: HttpRequest, quarantine_id: int) -> QuarantinedMail:
 
 @login_required
 @require_POST
-def quarantine_attach_view(request: HttpRequest, quarantine_id: int) -> HttpResponse:
+def quarantine_attach_view(request: AuthedHttpRequest, quarantine_id: int) -> HttpResponse:
     """Attach the mail to the case whose number was given (a case the supervisor can see)."""
     held = _held(request, quarantine_id)
     number = str(request.POST.get("case") or "").strip().upper()
@@ -67,7 +68,7 @@ def quarantine_attach_view(request: HttpRequest, quarantine_id: int) -> HttpResp
         error = _("No case %(number)s that you can see.") % {"number": number or "—"}
         return _render(request, status=QuarantinedMail.Status.PENDING, error=error, code=400)
     try:
-        quarantine_attach(quarantined=held, case=case, actor=request.user)  # type: ignore[arg-type]
+        quarantine_attach(quarantined=held, case=case, actor=request.user)
     except DomainError as refused:
         return _render(
             request, status=QuarantinedMail.Status.PENDING, error=refused.message, code=refused.status
@@ -77,10 +78,10 @@ def quarantine_attach_view(request: HttpRequest, quarantine_id: int) -> HttpResp
 
 @login_required
 @require_POST
-def quarantine_discard_view(request: HttpRequest, quarantine_id: int) -> HttpResponse:
+def quarantine_discard_view(request: AuthedHttpRequest, quarantine_id: int) -> HttpResponse:
     held = _held(request, quarantine_id)
     try:
-        quarantine_discard(quarantined=held, actor=request.user)  # type: ignore[arg-type]
+        quarantine_discard(quarantined=held, actor=request.user)
     except DomainError as refused:
         return _render(
             request, status=QuarantinedMail.Status.PENDING, error=refused.message, code=refused.status
