@@ -85,7 +85,7 @@ def test_a_chain_ending_with_nobody_or_an_inactive_deputy_gives_none() -> None:
     [
         (date(2026, 10, 8), date(2026, 10, 1), None, "invalid_window"),
         (date(2026, 1, 1), date(2027, 6, 1), None, "invalid_window"),
-        (datetime(2026, 10, 1, 9), datetime(2026, 10, 1, 18), None, "timestamp_without_offset"),
+        (datetime(2026, 10, 1, 9), datetime(2026, 10, 1, 18), None, "timestamp_without_offset"),  # noqa: DTZ001  (naive on purpose: refused)
         (date(2026, 10, 1), date(2026, 10, 2), "self", "invalid_deputy"),
         (date(2026, 10, 1), date(2026, 10, 2), "stranger", "deputy_not_in_team"),
     ],

@@ -113,7 +113,7 @@ def test_results_are_in_the_calendar_time_zone(cn: BusinessCalendar) -> None:
 
 def test_naive_datetimes_are_refused(cn: BusinessCalendar) -> None:
     with pytest.raises(ValueError, match="no time zone"):
-        cn.add_seconds(datetime(2026, 9, 30, 9), HOUR)
+        cn.add_seconds(datetime(2026, 9, 30, 9), HOUR)  # noqa: DTZ001  (naive on purpose: refused)
 
 
 def test_2027_is_refused(cn: BusinessCalendar) -> None:

@@ -150,7 +150,7 @@ def _parse_text(text: str, column: str) -> datetime:
         pass
     for pattern in _FALLBACK_FORMATS:
         try:
-            return datetime.strptime(text, pattern)
+            return datetime.strptime(text, pattern)  # noqa: DTZ007  (naive until the caller adds the file's zone)
         except ValueError:
             continue
     raise RowProblem(

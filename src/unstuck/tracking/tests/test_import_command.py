@@ -212,8 +212,8 @@ def test_column_overrides_and_naive_spreadsheet_times_with_a_timezone(tmp_path, 
     book = Workbook()
     sheet = book.active
     sheet.append(["单号", "状态", "时间", "备注"])
-    sheet.append(["S1", "new", datetime(2026, 3, 2, 8, 0), "首单"])
-    sheet.append(["S1", "paid", datetime(2026, 3, 2, 9, 0), None])
+    sheet.append(["S1", "new", datetime(2026, 3, 2, 8, 0), "首单"])  # noqa: DTZ001  (Excel cells have no zone)
+    sheet.append(["S1", "paid", datetime(2026, 3, 2, 9, 0), None])  # noqa: DTZ001  (Excel cells have no zone)
     path = tmp_path / "orders.xlsx"
     book.save(path)
     columns = ("--item-col", "单号", "--step-col", "状态", "--at-col", "时间")

@@ -195,10 +195,10 @@ def test_xlsx_rows_are_numbered_as_excel_shows_them_and_naive_cells_take_the_tim
         tmp_path,
         [
             ["订单号", "环节", "时间", "金额"],
-            [1001, "下单", datetime(2026, 3, 2, 8, 0), 12.5],
+            [1001, "下单", datetime(2026, 3, 2, 8, 0), 12.5],  # noqa: DTZ001  (Excel cells have no zone)
             [],
             [1002.0, "付款", "2026-03-02T09:00:00+08:00", None],
-            [1003, "", datetime(2026, 3, 2, 10, 0), 3],
+            [1003, "", datetime(2026, 3, 2, 10, 0), 3],  # noqa: DTZ001  (Excel cells have no zone)
         ],
         sheet="日志",
         first_row=3,
