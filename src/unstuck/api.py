@@ -10,10 +10,16 @@ says `auth=None`, and every error is JSON `{"code", "message"}` (see `core.api_e
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from unstuck.accounts import api as accounts_api
-from unstuck.accounts.auth import API_AUTH
+from unstuck.accounts.auth import API_AUTH, bearer_auth
 from unstuck.cases import api as cases_api
 from unstuck.casework import api as casework_api
 from unstuck.core import api as core_api
@@ -44,6 +50,19 @@ ROUTERS: list[Router] = [
     insights_api_recurring.router,
 ]
 
+
+def docs_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The docs UI and the schema (/api/v1/docs, /api/v1/openapi.json) need a signed-in user or an
+    API token unless UNSTUCK_API_DOCS_PUBLIC is set; the schema is also committed as docs/openapi.json."""
+
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if settings.UNSTUCK_API_DOCS_PUBLIC or request.user.is_authenticated or bearer_auth(request):
+            return view(request, *args, **kwargs)
+        return redirect_to_login(request.get_full_path())
+
+    return guarded
+
+
 api = core_api.UnstuckAPI(
     title="Unstuck API",
     version="1",
@@ -51,6 +70,7 @@ api = core_api.UnstuckAPI(
     urls_namespace="api-v1",
     auth=API_AUTH,
     parser=NulRefusingParser(),
+    docs_decorator=docs_access,
 )
 install_error_handlers(api)
 for router in ROUTERS:

@@ -48,3 +48,30 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def trusted_proxies(value: str) -> list[str]:
+    """The reverse proxies whose X-Forwarded-For is believed: addresses or networks, comma-separated
+    (`10.0.0.5, 10.1.0.0/16, ::1`). `*` is refused: it would let any client choose its own address."""
+    import ipaddress
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    networks = []
+    for part in (piece.strip() for piece in value.split(",")):
+        if not part:
+            continue
+        if part == "*":
+            raise ImproperlyConfigured(
+                "UNSTUCK_TRUSTED_PROXY='*' would let any client fake its address with X-Forwarded-For "
+                "(and so dodge the sign-in lockout): list your reverse proxies' addresses or networks "
+                "instead, e.g. UNSTUCK_TRUSTED_PROXY=127.0.0.1,10.0.0.0/8."
+            )
+        try:
+            networks.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"UNSTUCK_TRUSTED_PROXY: {part!r} is not an IP address or network "
+                "(like 10.0.0.5 or 10.0.0.0/8)."
+            ) from None
+    return networks

@@ -5,22 +5,27 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 import dj_email_url
 
-from unstuck.environment import data_dir, default_database_url, env_bool, secret_key
+from unstuck.environment import data_dir, default_database_url, env_bool, secret_key, trusted_proxies
 
 BASE_DIR = Path(__file__).resolve().parent
 
 SECRET_KEY = secret_key()
 DEBUG = env_bool("UNSTUCK_DEBUG")
 UNSTUCK_BASE_URL = os.environ.get("UNSTUCK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h] or ["*"]
+# The host names this server answers to (see docs/security.md): by default the base URL's host and
+# this machine's loopback names, so a forged Host header cannot steer links in e-mails.
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()] or list(
+    dict.fromkeys([urlsplit(UNSTUCK_BASE_URL).hostname or "localhost", "localhost", "127.0.0.1", "[::1]"])
+)
 CSRF_TRUSTED_ORIGINS = [UNSTUCK_BASE_URL]
-# The reverse proxy in front of `unstuck serve` (its address, or "*"), whose X-Forwarded-For and
-# X-Forwarded-Proto are believed; how many proxies in a row add to X-Forwarded-For.
-UNSTUCK_TRUSTED_PROXY = os.environ.get("UNSTUCK_TRUSTED_PROXY", "")
+# The reverse proxies in front of `unstuck serve` (addresses or networks, comma-separated), whose
+# X-Forwarded-For and X-Forwarded-Proto are believed; how many proxies in a row add to X-Forwarded-For.
+UNSTUCK_TRUSTED_PROXIES = trusted_proxies(os.environ.get("UNSTUCK_TRUSTED_PROXY", ""))
 UNSTUCK_TRUSTED_PROXY_COUNT = int(os.environ.get("UNSTUCK_TRUSTED_PROXY_COUNT", "1"))
 
 INSTALLED_APPS = [
@@ -51,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "unstuck.core.middleware.EdgeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "unstuck.core.nul_guard.NulGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -158,6 +164,27 @@ WHITENOISE_USE_FINDERS = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = UNSTUCK_BASE_URL.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Security headers (see docs/security.md). Scripts only from our own files; inline style attributes
+# stay allowed (templates and HTMX's indicator style use them), inline and eval'd scripts do not.
+UNSTUCK_CONTENT_SECURITY_POLICY = os.environ.get(
+    "UNSTUCK_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
+# HSTS (sent on https requests only) when the base URL is https; 0 turns it off.
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("UNSTUCK_HSTS_SECONDS", "31536000" if SESSION_COOKIE_SECURE else "0")
+)
+# The API docs UI and schema (/api/v1/docs, /api/v1/openapi.json) need a signed-in user unless public.
+UNSTUCK_API_DOCS_PUBLIC = env_bool("UNSTUCK_API_DOCS_PUBLIC")
+
+# Sign-in (see docs/security.md): every password sign-in goes through one backend with the lockout
+# of a username from an address (unstuck.desk.lockout); and this many failed sign-ins from one
+# address within the window, whatever the usernames, refuse its further attempts with 429 before
+# any password is hashed.
+AUTHENTICATION_BACKENDS = ["unstuck.desk.signin.LockoutModelBackend"]
+UNSTUCK_SIGNIN_ADDRESS_FAILURES = int(os.environ.get("UNSTUCK_SIGNIN_ADDRESS_FAILURES", "20"))
+UNSTUCK_SIGNIN_ADDRESS_WINDOW_MINUTES = float(os.environ.get("UNSTUCK_SIGNIN_ADDRESS_WINDOW_MINUTES", "10"))
 
 LOGGING = {
     "version": 1,

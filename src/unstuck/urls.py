@@ -18,3 +18,5 @@ urlpatterns = [
 
 # Unmatched /api/ paths answer JSON like every other API error.
 handler404 = "unstuck.core.api_errors.page_not_found"
+# Database trouble raised outside a view (a middleware) answers 503 like inside one.
+handler500 = "unstuck.core.middleware.server_error"

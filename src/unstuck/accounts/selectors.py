@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from unstuck.accounts.models import Absence, ApiToken, Membership, Profile, Role, Team
 from unstuck.accounts.services import TOKEN_PREFIX, TOKEN_PREFIX_LENGTH, token_hash
+from unstuck.core.database_trouble import write_without_waiting
 from unstuck.core.errors import DomainError
 
 if TYPE_CHECKING:
@@ -28,7 +29,9 @@ def user_for_token(raw: str) -> User | None:
 
     The lookup is by SHA-256 of the token, so timing reveals nothing about stored tokens; the
     final comparison is constant-time anyway. As its one write, it records when the token was
-    last used, at most once per `LAST_USED_RESOLUTION`.
+    last used, at most once per `LAST_USED_RESOLUTION`, and never waits for it: when another writer
+    holds SQLite's lock the write is skipped (a later request records it), so a GET never queues
+    behind a batch of writes for its own bookkeeping.
     """
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > _MAX_TOKEN_LENGTH:
         return None
@@ -44,9 +47,10 @@ def user_for_token(raw: str) -> User | None:
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         # Conditional UPDATE: of many concurrent requests, only the first in each minute writes.
-        ApiToken.objects.filter(pk=token.pk).filter(
+        stale = ApiToken.objects.filter(pk=token.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
-        ).update(last_used_at=now)
+        )
+        write_without_waiting(lambda: stale.update(last_used_at=now))
     return token.user
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import DatabaseError, connection
-from django.http import Http404, HttpRequest
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, NinjaAPI, Router, Schema, Status
 
 from unstuck.core.api_errors import ErrorOut, document_error_responses
+from unstuck.core.database_trouble import database_check
 
 
 class UnstuckAPI(NinjaAPI):
@@ -46,6 +47,11 @@ class HealthOut(Schema):
 
     status: str = Field(description="`ok` when the server and its database answer, else `error`.")
     database: str = Field(description="Database vendor: `sqlite` or `postgresql`.")
+    reason: str | None = Field(
+        None,
+        description="Why the database cannot serve requests (`error` only): `locked`, `disk_full`, "
+        "`io_error`, `unreachable`, `overloaded` or `failing`.",
+    )
 
 
 @router.get(
@@ -55,14 +61,17 @@ class HealthOut(Schema):
     summary="Liveness and database check",
     tags=["core"],
 )
-def health(request: HttpRequest) -> Status[HealthOut]:
-    """For load balancers and monitoring: no authentication, one trivial query."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        return Status(503, HealthOut(status="error", database=connection.vendor))
-    return Status(200, HealthOut(status="ok", database=connection.vendor))
+def health(request: HttpRequest) -> Status[HealthOut] | HttpResponse:
+    """For load balancers and monitoring, no authentication: the database answers a real read; on
+    SQLite its write lock can be had within a second and its disk has room; and no request of this
+    process met database trouble in the last 30 s. Else 503 with the reason and `Retry-After`."""
+    trouble = database_check()
+    if trouble is None:
+        return Status(200, HealthOut(status="ok", database=connection.vendor, reason=None))
+    body = HealthOut(status="error", database=connection.vendor, reason=trouble.reason)
+    response = JsonResponse(body.model_dump(), status=503)
+    response["Retry-After"] = str(trouble.retry_after)
+    return response
 
 
 # Mounted last so it only catches what no router matched: unknown API paths answer JSON 404, not HTML.

@@ -15,7 +15,8 @@ from django.views import defaults
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from unstuck.core.errors import DomainError
+from unstuck.core.database_trouble import DatabaseTrouble, database_trouble
+from unstuck.core.errors import DomainError, Throttled
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,16 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     429: "throttled",
+}
+
+#: What a client is told when the database cannot answer, by `DatabaseTrouble.reason`.
+TROUBLE_MESSAGES = {
+    "locked": "The database is busy with other writes.",
+    "disk_full": "The database's disk is full.",
+    "io_error": "The database's disk failed to read or write.",
+    "unreachable": "The database cannot be reached.",
+    "overloaded": "The database is out of resources (memory or connections).",
+    "failing": "The database does not answer as expected.",
 }
 
 
@@ -48,6 +59,22 @@ def error_response(
     response = api.create_response(request, body, status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="unstuck"'
+    return response
+
+
+def database_unavailable_body(trouble: DatabaseTrouble) -> dict[str, Any]:
+    """The JSON of a 503 `database_unavailable`: nothing is wrong with the request, try it again."""
+    message = f"{TROUBLE_MESSAGES[trouble.reason]} Try again in {trouble.retry_after} seconds."
+    return {"code": "database_unavailable", "message": message, "details": {"reason": trouble.reason}}
+
+
+def database_unavailable_response(
+    api: NinjaAPI, request: HttpRequest, trouble: DatabaseTrouble
+) -> HttpResponse:
+    """503 `database_unavailable` with `Retry-After`."""
+    logger.warning("database unavailable (%s) on %s %s", trouble.reason, request.method, request.path)
+    response = api.create_response(request, database_unavailable_body(trouble), status=503)
+    response["Retry-After"] = str(trouble.retry_after)
     return response
 
 
@@ -88,9 +115,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return error_response(api, request, status=403, code="forbidden", message=message)
 
     def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return error_response(
+        response = error_response(
             api, request, status=exc.status, code=exc.code, message=exc.message, details=exc.details
         )
+        if isinstance(exc, Throttled):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     def on_body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         # Raised by Django when a handler reads a body over DATA_UPLOAD_MAX_MEMORY_SIZE.
@@ -105,6 +135,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
         )
 
     def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        trouble = database_trouble(exc)
+        if trouble is not None:
+            return database_unavailable_response(api, request, trouble)
         if settings.DEBUG:
             raise exc  # Django's debug page shows the traceback
         logger.exception("unhandled API error on %s %s", request.method, request.path)

@@ -57,10 +57,14 @@ def database_backup(*, path: Path, using: str = DEFAULT_DB_ALIAS) -> Path:
     # Written next to the target, then renamed: an interrupted backup never looks like a finished one.
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
+        # Readable by its owner only, from the first byte: it holds personal data and password hashes.
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        os.chmod(partial, 0o600)  # O_CREAT's mode does not apply to a leftover file of the same name
         if _vendor(using) == "sqlite":
             _sqlite_backup(using, partial)
         else:
             _pg_dump(using, partial)
+        os.chmod(partial, 0o600)  # in case a tool wrote a new file in place of ours
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)

@@ -22,3 +22,11 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class Throttled(DomainError):
+    """Too many attempts: refused before doing any of the work; try again after `retry_after` seconds."""
+
+    def __init__(self, code: str, message: str, *, retry_after: int) -> None:
+        super().__init__(code, message, status=429, details={"retry_after": retry_after})
+        self.retry_after = retry_after

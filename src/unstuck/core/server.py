@@ -7,6 +7,7 @@ exit with status 0, which is what process managers (systemd, Docker, Kubernetes)
 
 from __future__ import annotations
 
+import ipaddress
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,22 +43,48 @@ def listen_urls(server: Any) -> list[str]:
     return urls
 
 
-def proxy_options() -> dict[str, Any]:
-    """Waitress's proxy settings from `UNSTUCK_TRUSTED_PROXY` (the reverse proxy's address, or `*`).
+def behind_trusted_proxies(app: Any, *, proxies: list[str], count: int) -> Any:
+    """`app` behind the reverse proxies `proxies` (addresses or networks, see UNSTUCK_TRUSTED_PROXY).
 
-    Behind a trusted proxy, waitress takes the client's address and scheme from the proxy's
-    X-Forwarded-For / X-Forwarded-Proto, so the login lockout counts failures per real client and
-    not per proxy; the same headers from anybody else are dropped. Unset: nothing is trusted.
+    A request from one of them gets the client's address and scheme from its X-Forwarded-For /
+    X-Forwarded-Proto (waitress's own parsing, `count` proxies deep), so the sign-in lockout counts
+    failures per real client and not per proxy; from anybody else the same headers are dropped, so
+    a direct client cannot choose its address. (Waitress itself trusts one address or `*` only.)
     """
-    proxy = settings.UNSTUCK_TRUSTED_PROXY
-    if not proxy:
-        return {}
-    return {
-        "trusted_proxy": proxy,
-        "trusted_proxy_count": settings.UNSTUCK_TRUSTED_PROXY_COUNT,
-        "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto",
-        "clear_untrusted_proxy_headers": True,
-    }
+    from waitress.proxy_headers import (
+        PROXY_HEADERS,
+        MalformedProxyHeader,
+        clear_untrusted_headers,
+        parse_proxy_headers,
+    )
+    from waitress.utilities import BadRequest
+
+    networks = [ipaddress.ip_network(proxy) for proxy in proxies]
+    headers = {"x-forwarded-for", "x-forwarded-proto"}
+
+    def trusted(address: str) -> bool:
+        try:
+            peer = ipaddress.ip_address(address.split("%")[0])
+        except ValueError:
+            return False
+        if isinstance(peer, ipaddress.IPv6Address) and peer.ipv4_mapped is not None:
+            peer = peer.ipv4_mapped
+        return any(peer in network for network in networks)
+
+    def translate(environ: dict[str, Any], start_response: Any) -> Any:
+        untrusted = PROXY_HEADERS
+        if trusted(str(environ.get("REMOTE_ADDR") or "")):
+            try:
+                untrusted = parse_proxy_headers(
+                    environ, trusted_proxy_count=count, trusted_proxy_headers=headers
+                )
+            except MalformedProxyHeader as error:
+                refusal = BadRequest(f'Header "{error.header}" malformed.')
+                return refusal.wsgi_response(environ, start_response)
+        clear_untrusted_headers(environ, untrusted)
+        return app(environ, start_response)
+
+    return translate
 
 
 def wsgi_serve(*, host: str, port: int, threads: int, stdout: TextIOBase) -> None:
@@ -66,8 +93,12 @@ def wsgi_serve(*, host: str, port: int, threads: int, stdout: TextIOBase) -> Non
 
     from unstuck.wsgi import application
 
+    app = behind_trusted_proxies(
+        application, proxies=settings.UNSTUCK_TRUSTED_PROXIES, count=settings.UNSTUCK_TRUSTED_PROXY_COUNT
+    )
+    # Proxy headers are ours to handle (above): waitress must neither trust nor clear them itself.
     server = create_server(
-        application, host=host, port=port, threads=threads, ident="unstuck", **proxy_options()
+        app, host=host, port=port, threads=threads, ident="unstuck", clear_untrusted_proxy_headers=False
     )
     urls = listen_urls(server)
     stdout.write(f"Unstuck is serving at {urls[0]} ({threads} threads; API docs at {urls[0]}api/v1/docs)")

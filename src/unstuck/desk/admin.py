@@ -1,11 +1,15 @@
-"""Admin for the desk: see failed sign-ins; deleting a user's rows lifts their lockout."""
+"""Admin for the desk: see failed sign-ins; deleting a user's rows lifts their lockout. The admin's
+own sign-in form says when the lockout refuses a sign-in, like the desk's."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
 
+from unstuck.desk.forms import LockoutAdminAuthenticationForm
 from unstuck.desk.models import LoginFailure
+
+admin.site.login_form = LockoutAdminAuthenticationForm
 
 
 @admin.register(LoginFailure)

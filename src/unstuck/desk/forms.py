@@ -1,32 +1,35 @@
-"""The sign-in form, with a lockout after repeated failures."""
+"""The sign-in forms (the desk's and the Django admin's), saying why a sign-in is refused.
+
+The lockout itself is enforced for every sign-in path by `unstuck.desk.signin.LockoutModelBackend`;
+these forms only turn it into a message (locked until when, attempts left).
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext, ngettext
 
-from unstuck.desk.lockout import LOCKOUT_DURATION, LOCKOUT_THRESHOLD, LoginThrottle, login_throttle
-from unstuck.desk.services import login_failure_record
+from unstuck.desk.lockout import (
+    LOCKOUT_DURATION,
+    LOCKOUT_THRESHOLD,
+    LoginThrottle,
+    client_ip,
+    login_throttle,
+)
 
 #: From this many attempts left on, the form says how many remain.
 WARN_WHEN_LEFT = 2
 
 
-def client_ip(request: HttpRequest | None) -> str:
-    """The address the request came from, as the web server saw it: the client's own, or the one a
-    trusted proxy forwarded (`UNSTUCK_TRUSTED_PROXY`; waitress rewrites REMOTE_ADDR then)."""
-    return str(request.META.get("REMOTE_ADDR") or "") if request is not None else ""
-
-
-class LockoutAuthenticationForm(AuthenticationForm):
-    """Django's sign-in form; LOCKOUT_THRESHOLD failures in a row lock the username from that address."""
+class LockoutMessages(AuthenticationForm):
+    """A sign-in form that says when LOCKOUT_THRESHOLD failures locked the username from this address."""
 
     def clean(self) -> dict[str, Any]:
         username = str(self.cleaned_data.get("username") or "")
@@ -39,7 +42,6 @@ class LockoutAuthenticationForm(AuthenticationForm):
         except ValidationError as refused:
             if not username:
                 raise
-            login_failure_record(username=username, ip=ip, now=now)
             throttle = login_throttle(username=username, ip=ip, now=now)
             self._refuse_if_locked(throttle)
             if throttle.attempts_left > WARN_WHEN_LEFT:
@@ -72,3 +74,11 @@ class LockoutAuthenticationForm(AuthenticationForm):
             "%(count)d attempts left before sign-in is locked for %(minutes)d minutes.",
             left,
         ) % {"count": left, "minutes": minutes}
+
+
+class LockoutAuthenticationForm(LockoutMessages):
+    """The desk's sign-in form."""
+
+
+class LockoutAdminAuthenticationForm(LockoutMessages, AdminAuthenticationForm):
+    """The Django admin's sign-in form (staff only), with the same messages."""

@@ -24,6 +24,8 @@ class LoginFailure(models.Model):
         verbose_name_plural = _("failed sign-ins")
         indexes = [
             models.Index(fields=["username", "ip", "at"], name="login_failure_lookup_idx"),
+            # The per-address limit counts an address's failures whatever the usernames.
+            models.Index(fields=["ip", "at"], name="login_failure_address_idx"),
             models.Index(fields=["at"], name="login_failure_at_idx"),
         ]
 

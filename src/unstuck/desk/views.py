@@ -16,9 +16,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from unstuck.accounts.http import AuthedHttpRequest
 from unstuck.desk.filters import StallFilterForm
-from unstuck.desk.forms import LockoutAuthenticationForm, client_ip
+from unstuck.desk.forms import LockoutAuthenticationForm
 from unstuck.desk.selectors import board_names, item_story, stall_board
-from unstuck.desk.services import login_failures_clear
 
 View = Callable[..., HttpResponse]
 #: Named here rather than read from settings.LOGIN_URL, so the desk works whatever that says.
@@ -49,10 +48,6 @@ class LoginView(auth_views.LoginView):
     authentication_form = LockoutAuthenticationForm
     redirect_authenticated_user = True
     next_page = "desk:board"  # when the form brings no safe `next`
-
-    def form_valid(self, form: LockoutAuthenticationForm) -> HttpResponse:  # type: ignore[override]
-        login_failures_clear(username=form.get_user().get_username(), ip=client_ip(self.request))
-        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):

@@ -10,7 +10,9 @@ any), `lifecycle:transition` (`complete`: our events are moments a step was reac
 attributes follow, typed (`int`, `float`, `boolean`, `string`; lists and objects as JSON text).
 
 CSV: the pm4py/Celonis column names `case:concept:name, concept:name, time:timestamp,
-lifecycle:transition, org:group`, then one column per attribute key (sorted), UTF-8, RFC 4180 quoting.
+lifecycle:transition, org:group`, then one column per attribute key (sorted), UTF-8, RFC 4180 quoting;
+a cell a spreadsheet would run as a formula gets a leading `'` (`core.csv_cells`, which `unstuck
+import` undoes).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from unstuck.core.csv_cells import cell_escape
 from unstuck.insights.event_log import LogEvent, LogFilter, log_attribute_keys, log_events
 from unstuck.processes.models import Process
 
@@ -145,19 +148,18 @@ def csv_pieces(*, process: Process, log_filter: LogFilter) -> Iterator[str]:
     ]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([*CSV_COLUMNS, *keys])
+    writer.writerow([*CSV_COLUMNS, *(cell_escape(key) for key in keys)])
     for rows, event in enumerate(log_events(process=process, log_filter=log_filter), 1):
         attrs = event.attrs
-        writer.writerow(
-            [
-                event.item,
-                event.step,
-                xes_moment(event.at),
-                _csv_value(attrs.get("lifecycle:transition", "complete")),
-                _csv_value(attrs.get("org:group", event.team)),
-                *(_csv_value(attrs.get(key)) for key in keys),
-            ]
-        )
+        cells = [
+            event.item,
+            event.step,
+            xes_moment(event.at),
+            _csv_value(attrs.get("lifecycle:transition", "complete")),
+            _csv_value(attrs.get("org:group", event.team)),
+            *(_csv_value(attrs.get(key)) for key in keys),
+        ]
+        writer.writerow([cell_escape(cell) for cell in cells])
         if rows % PIECE == 0:
             yield buffer.getvalue()
             buffer.seek(0)

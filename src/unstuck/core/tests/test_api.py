@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpRequest
@@ -15,16 +16,19 @@ from ninja import NinjaAPI, Router
 from ninja.testing import TestClient
 
 import unstuck
+from unstuck.accounts.services import api_token_create
 from unstuck.api import ROUTERS
 from unstuck.core.api_errors import install_error_handlers
+from unstuck.core.database_trouble import forget_trouble
 from unstuck.core.errors import DomainError
 
 
 @pytest.mark.django_db
 def test_health_reports_the_database(client: Client) -> None:
+    forget_trouble()  # what other tests' requests met (on purpose) is not this test's database
     response = client.get("/api/v1/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": connection.vendor}
+    assert response.json() == {"status": "ok", "database": connection.vendor, "reason": None}
 
 
 @pytest.mark.django_db
@@ -35,11 +39,29 @@ def test_unknown_api_paths_are_json_404(client: Client, method: str) -> None:
     assert response.json()["code"] == "not_found"
 
 
-def test_openapi_schema_is_served(client: Client) -> None:
+@pytest.mark.django_db
+def test_openapi_schema_and_docs_are_served_to_signed_in_users_and_tokens(client: Client) -> None:
+    for path in ("/api/v1/openapi.json", "/api/v1/docs"):
+        refused = client.get(path)
+        assert refused.status_code == 302 and refused["Location"].startswith("/login/?next=/api/v1/")
+    user = get_user_model().objects.create_user("reader")
+    _, raw = api_token_create(user=user)
+    for bearer, status in ((raw, 200), ("ust_nope", 302)):
+        answer = Client().get("/api/v1/openapi.json", headers={"Authorization": f"Bearer {bearer}"})
+        assert answer.status_code == status
+    client.force_login(user)
+    assert client.get("/api/v1/docs").status_code == 200
     schema = client.get("/api/v1/openapi.json").json()
     assert schema["info"]["title"] == "Unstuck API"
     assert "/api/v1/health" in schema["paths"] and "/api/v1/me" in schema["paths"]
     assert not any("{path}" in path for path in schema["paths"])
+
+
+@pytest.mark.django_db
+def test_the_api_docs_can_be_made_public(client: Client, settings: Any) -> None:
+    settings.UNSTUCK_API_DOCS_PUBLIC = True
+    assert client.get("/api/v1/docs").status_code == 200
+    assert client.get("/api/v1/openapi.json").json()["info"]["title"] == "Unstuck API"
 
 
 def test_every_app_router_is_mounted() -> None:

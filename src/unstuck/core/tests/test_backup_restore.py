@@ -31,7 +31,10 @@ def test_round_trip_and_refusal_to_overwrite_data(tmp_path: Path) -> None:
     with isolated_environment(tmp_path) as env:
         unstuck(env, "migrate", "-v0")
         token_create(env, "alice")
+        backup.write_bytes(b"an older backup, readable by all")
+        backup.chmod(0o644)
         assert "Backed up" in unstuck(env, "backup", str(backup)).stdout
+        assert backup.stat().st_mode & 0o777 == 0o600  # personal data and password hashes: owner only
         token_create(env, "bob")
 
         message = one_line_error(unstuck(env, "restore", str(backup), check=False))

@@ -99,7 +99,7 @@ def _sign_in_fails(url: str, forwarded_for: str) -> str:
 
 def test_behind_a_trusted_proxy_the_lockout_counts_the_forwarded_client(tmp_path: Path) -> None:
     with isolated_environment(tmp_path) as env:
-        env["UNSTUCK_TRUSTED_PROXY"] = "127.0.0.1"
+        env["UNSTUCK_TRUSTED_PROXY"] = "10.9.9.9, 127.0.0.0/8"  # a list of addresses and networks
         server = unstuck_popen(env, "serve", "--host", "127.0.0.1", "--port", "0", "--threads", "2")
         try:
             url, _ = wait_for_url(server)

@@ -1,6 +1,9 @@
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.test import Client
 from django.utils import timezone
 
@@ -100,3 +103,71 @@ def test_the_lockout_message_in_english(client: Client):
         "/login/", {"username": "wang", "password": "wrong"}, headers={"Accept-Language": "en"}
     )
     assert "Too many failed sign-ins (5)" in response.content.decode()
+
+
+class CountingHasher(MD5PasswordHasher):
+    """A real (fast) hasher that counts how often a password is hashed."""
+
+    algorithm = "counting_md5"
+    calls = 0
+
+    def encode(self, password: str, salt: str) -> str:
+        CountingHasher.calls += 1
+        return super().encode(password, salt)
+
+
+def _admin_sign_in(client: Client, password: str, username: str = "boss") -> Any:
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": username, "password": password, "next": "/admin/"},
+        headers={"Accept-Language": "en"},
+    )
+
+
+def test_the_admin_sign_in_has_the_same_lockout(client: Client):
+    get_user_model().objects.create_superuser("boss", password=PASSWORD)
+    for _ in range(5):
+        assert _admin_sign_in(client, "wrong").status_code == 200
+    locked = _admin_sign_in(client, PASSWORD)
+    assert locked.status_code == 200 and "Too many failed sign-ins (5)" in locked.content.decode()
+    assert not client.get("/admin/").wsgi_request.user.is_authenticated
+
+
+def test_a_lock_from_the_desk_also_holds_at_the_admin(client: Client):
+    get_user_model().objects.create_superuser("boss", password=PASSWORD)
+    for _ in range(5):
+        _fail(client, "boss")
+    assert "Too many failed sign-ins" in _admin_sign_in(client, PASSWORD).content.decode()
+    other_address = Client(REMOTE_ADDR="10.0.0.8")
+    assert _admin_sign_in(other_address, PASSWORD).status_code == 302
+
+
+def test_an_address_failing_across_usernames_gets_429_before_any_password_is_hashed(
+    client: Client, settings: Any
+):
+    settings.PASSWORD_HASHERS = ["unstuck.desk.tests.test_login.CountingHasher"]
+    settings.UNSTUCK_SIGNIN_ADDRESS_FAILURES = 3
+    make_user("wang")
+    for username in ("a", "b", "c"):  # three names, three failures: the address's limit
+        _fail(client, username)
+    CountingHasher.calls = 0
+    for path, username in (("/login/", "wang"), ("/admin/login/", "d"), ("/login/", "e")):
+        form = {"username": username, "password": PASSWORD}
+        refused = client.post(path, form, headers={"Accept-Language": "en"})
+        assert refused.status_code == 429
+        assert 0 < int(refused["Retry-After"]) <= 600
+        assert "Too many failed sign-ins from your address" in refused.content.decode()
+    assert CountingHasher.calls == 0  # refused before any hashing
+    assert LoginFailure.objects.count() == 3  # refusals are not failures: the limit ends
+    # Another address signs in as usual; the refused one may again once its failures age out.
+    elsewhere = Client(REMOTE_ADDR="10.0.0.8")
+    assert elsewhere.post("/login/", {"username": "wang", "password": PASSWORD}).status_code == 302
+    LoginFailure.objects.update(at=timezone.now() - timedelta(minutes=10, seconds=1))
+    assert client.post("/login/", {"username": "wang", "password": PASSWORD}).status_code == 302
+
+
+def test_the_429_page_in_chinese(client: Client, settings: Any):
+    settings.UNSTUCK_SIGNIN_ADDRESS_FAILURES = 1
+    _fail(client, "a")
+    refused = client.post("/login/", {"username": "b", "password": "x"})
+    assert refused.status_code == 429 and "登录失败次数过多" in refused.content.decode()

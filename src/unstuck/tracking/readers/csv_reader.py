@@ -11,6 +11,7 @@ from typing import IO, cast
 
 from django.utils.translation import gettext as _
 
+from unstuck.core.csv_cells import cell_unescape
 from unstuck.tracking.readers.columns import TabularLayout
 from unstuck.tracking.readers.common import ImportFileError, ReadOptions, RowError, RowProblem, SourceRow
 
@@ -106,7 +107,8 @@ class CsvReader:
             previous_end = 0
             layout: TabularLayout | None = None
             try:
-                for values in reader:
+                for cells in reader:
+                    values = [cell_unescape(cell) for cell in cells]  # our own exports' formula guard
                     line, previous_end = previous_end + 1, reader.line_num
                     if not any(values):
                         continue  # blank lines and rows of empty cells (",,,") carry nothing

@@ -9,6 +9,15 @@
     }
   });
 
+  // Live regions (data-poll-visible) poll only while the tab is visible. A listener rather than an
+  // hx-trigger filter: HTMX evaluates filters as code, which the Content-Security-Policy forbids.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (document.visibilityState !== "visible" && elt instanceof Element && elt.hasAttribute("data-poll-visible")) {
+      event.preventDefault();
+    }
+  });
+
   // ---- Countdowns: remaining business time, ticking each second while the calendar is open. ----
   // The server renders the same text; the page only keeps it moving between HTMX refreshes.
   function pad(n) { return n < 10 ? "0" + n : String(n); }
