@@ -42,6 +42,7 @@ from unstuck.cases.services import (
     case_number,
     case_status_set,
 )
+from unstuck.cases.signals import case_opened, cases_opened
 from unstuck.cases.sla import sla_case_changed, sla_cases_opened
 from unstuck.cases.timeline import timeline_append, timeline_entry_next
 from unstuck.processes.spec import step_name
@@ -157,9 +158,7 @@ def case_open_from_stall(stall: Stall, batch: RoutingBatch) -> Case | None:
     Case.objects.filter(pk=case.pk).update(timeline_seq=case.timeline_seq, timeline_head=case.timeline_head)
     case_auto_assign(case=case, actor=None, actor_label=WORKER, at=now, assigner=batch.assigner)
     sla_case_changed(case=case, at=now)
-    from unstuck.casework.services import checklist_for_new_case  # casework imports cases
-
-    checklist_for_new_case(case=case)
+    case_opened.send(sender=Case, case=case)  # casework: the playbook checklist
     return case
 
 
@@ -209,9 +208,7 @@ def cases_open_from_stalls(stalls: list[Stall], batch: RoutingBatch) -> list[Cas
     TimelineEntry.objects.bulk_create(entries)
     sla_cases_opened(cases=cases)  # the SLA clocks start now ...
     _store_heads(cases)
-    from unstuck.casework.services import checklists_for_new_cases  # casework imports cases
-
-    checklists_for_new_cases(cases=cases)  # ... and the playbook checklists are laid out
+    cases_opened.send(sender=Case, cases=cases)  # ... and casework lays out the playbook checklists
     return cases
 
 

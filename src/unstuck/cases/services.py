@@ -18,6 +18,7 @@ from unstuck.cases.assignment import Assigner
 from unstuck.cases.lifecycle import FINISHED, CaseStatus, CaseType, Priority, transition_allowed
 from unstuck.cases.models import Case, TeamRouting, TimelineEntry, TypeTeam
 from unstuck.cases.priority import PriorityConfig, impact_for, priority_config_load
+from unstuck.cases.signals import case_opened, case_resolved
 from unstuck.cases.sla import sla_case_changed
 from unstuck.cases.timeline import timeline_append, timeline_entry_next
 from unstuck.core.errors import DomainError
@@ -224,9 +225,7 @@ def case_create(
     )
     case_auto_assign(case=case, actor=actor, at=now)
     sla_case_changed(case=case, at=now)
-    from unstuck.casework.services import checklist_for_new_case  # casework imports cases
-
-    checklist_for_new_case(case=case)
+    case_opened.send(sender=Case, case=case)  # casework: the playbook checklist
     return case
 
 
@@ -316,9 +315,7 @@ def case_status_change(*, case_id: int, actor: User, status: str, reason: str = 
     kind = Kind.REOPENED if reopening else Kind.STATUS_CHANGED
     case_status_set(case=case, status=status, actor=actor, reason=reason.strip(), kind=kind)
     if status == CaseStatus.RESOLVED:  # an incident's parent resolves its children
-        from unstuck.casework.services import incident_children_resolve
-
-        incident_children_resolve(parent=case, actor=actor, reason=reason.strip())
+        case_resolved.send(sender=Case, case=case, actor=actor, reason=reason.strip())
     return case
 
 

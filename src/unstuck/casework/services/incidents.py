@@ -171,7 +171,7 @@ class BulkResult:
 
 def incident_children_resolve(*, parent: Case, actor: User | None, reason: str = "") -> int:
     """Resolve every open child of the locked, just-resolved `parent` (if it is an incident), each
-    with its own entry saying why. Called by the cases app when a case resolves."""
+    with its own entry saying why. Runs on `cases.signals.case_resolved`."""
     incident = Incident.objects.filter(parent=parent).first()
     if incident is None:
         return 0

@@ -168,7 +168,7 @@ def checklist_item_tick(*, case_id: int, item_id: int, actor: User, note: str = 
 
 
 def checklist_for_new_case(*, case: Case) -> None:
-    """The hook the cases app calls right after opening a case (in its transaction): the checklist."""
+    """Lay out the checklist of a case just opened (in its transaction; on `cases.signals.case_opened`)."""
     checklist_instantiate(case=case, record=False, fresh=True)
 
 
