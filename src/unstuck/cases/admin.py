@@ -4,7 +4,11 @@ they are read-only here too; impact rules are configured here (nothing else writ
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from unstuck.cases.models import (
     Case,
@@ -84,8 +88,29 @@ class TeamRoutingAdmin(DeskScreenAdmin):
     list_display = ["team", "strategy", "last_assigned"]
 
 
+_NUMERIC = {ImpactRule.Operator.GTE, ImpactRule.Operator.GT, ImpactRule.Operator.LTE, ImpactRule.Operator.LT}
+
+
+class ImpactRuleForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Refuses a value its operator cannot compare (a rule that would silently never match)."""
+
+    class Meta:
+        model = ImpactRule
+        fields = ["process", "attribute", "operator", "value", "impact", "active"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        operator, value = data.get("operator"), data.get("value")
+        if operator in _NUMERIC and (isinstance(value, bool) or not isinstance(value, int | float)):
+            self.add_error("value", _("This operator compares numbers: give a number, e.g. 5000."))
+        elif operator == ImpactRule.Operator.IN and (not isinstance(value, list) or not value):
+            self.add_error("value", _('"Is one of" needs a list of values, e.g. ["VIP", "KA"].'))
+        return data
+
+
 @admin.register(ImpactRule)
 class ImpactRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = ImpactRuleForm
     list_display = ["attribute", "operator", "value", "impact", "process", "active"]
     list_filter = ["impact", "active"]
 

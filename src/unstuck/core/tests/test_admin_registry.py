@@ -18,7 +18,7 @@ from django.test import Client, RequestFactory
 
 from unstuck.accounts.models import Absence
 from unstuck.accounts.services import absence_create, user_ensure
-from unstuck.cases.models import SlaPolicy
+from unstuck.cases.models import ImpactRule, SlaPolicy
 from unstuck.insights.brief_models import BriefSubscription
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ THROUGH_SERVICE: dict[str, str] = {
     "desk.loginfailure": "delete only: removing the rows lifts a sign-in lockout (desk.lockout counts them)",
     # Settings nothing else writes (no desk screen, API or service): the model form's validation is
     # the only check there is, the same the model itself declares.
-    "cases.impactrule": "admin only (cases.priority reads it)",
+    "cases.impactrule": "admin only (cases.priority reads it); refuses values its operator cannot use",
     "casework.causecategory": "admin only (no delete: causes refer to categories; deactivate)",
     "casework.approvalthreshold": "admin only (casework.services.remedies reads it)",
     "accounts.skill": "admin only (the desk's user screen picks from them)",
@@ -143,8 +143,9 @@ def _policy_form(**change: str) -> dict[str, str]:
 def test_settings_the_desk_edits_are_read_only_here_and_point_to_the_desk(
     admin_client: Client, page: str, desk: str
 ) -> None:
-    listing = admin_client.get(f"/admin/{page}/")
+    listing = admin_client.get(f"/admin/{page}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert listing.status_code == 200 and f'href="{desk}"' in listing.content.decode()
+    assert "此处只读" in listing.content.decode()
     assert admin_client.post(f"/admin/{page}/add/", {"key": "x", "name": "x"}).status_code == 403
 
 
@@ -283,3 +284,19 @@ def test_saving_a_user_in_the_admin_leaves_their_role_teams_and_absences_alone(a
     assert (ana.first_name, ana.profile.role) == ("Ana", "agent")
     assert list(ana.memberships.values_list("team__key", flat=True)) == ["ops"]
     assert Absence.objects.filter(user=ana).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("operator", "value", "error"),
+    [("gte", '"lots"', "请填写一个数字"), ("lt", "true", "请填写一个数字"), ("in", '"VIP"', "取值列表")],
+)
+def test_an_impact_rule_that_could_never_match_is_refused(
+    admin_client: Client, operator: str, value: str, error: str
+) -> None:
+    form = {"attribute": "attrs.order_value", "operator": operator, "value": value, "impact": "high"}
+    refused = admin_client.post("/admin/cases/impactrule/add/", form)
+    assert refused.status_code == 200 and error in str(refused.context["adminform"].form.errors["value"])
+    assert not ImpactRule.objects.exists()
+    good = "5000" if operator != "in" else '["VIP"]'
+    assert admin_client.post("/admin/cases/impactrule/add/", form | {"value": good}).status_code == 302
+    assert ImpactRule.objects.get().operator == operator
