@@ -45,7 +45,7 @@ class AbsenceInline(ReadOnlyInline):
     fields = readonly_fields = ("kind", "starts_at", "ends_at", "all_day", "deputy", "note")
 
 
-class UnstuckUserAdmin(UserAdmin):
+class UnstuckUserAdmin(UserAdmin):  # type: ignore[type-arg]
     """Django's user admin (sign-in name, password, staff and superuser flags, permissions); the
     profile, team memberships and absences are shown read-only (the desk's user screen edits them)."""
 
@@ -88,7 +88,7 @@ class ApiTokenAdmin(DeskScreenAdmin):
 
 
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
+class SkillAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["key", "name"]
     search_fields = ["key", "name"]
 
@@ -97,7 +97,7 @@ class SkillAdmin(admin.ModelAdmin):
 _ABSENCE_FIELD = {"invalid_deputy": "deputy", "deputy_not_in_team": "deputy", "invalid_kind": "kind"}
 
 
-class AbsenceForm(forms.ModelForm):
+class AbsenceForm(forms.ModelForm):  # type: ignore[type-arg]
     """Refuses what `absence_create` refuses (overlaps, bad windows, deputies), by running it and
     rolling it back; `AbsenceAdmin.save_model` then runs it for real."""
 

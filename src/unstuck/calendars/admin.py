@@ -39,7 +39,7 @@ def _save_override(
     )
 
 
-class CalendarOverrideInline(admin.TabularInline):
+class CalendarOverrideInline(admin.TabularInline):  # type: ignore[type-arg]
     model = CalendarOverride
     extra = 0
     fields = [*_OVERRIDE_FIELDS, "updated_by"]
@@ -47,7 +47,7 @@ class CalendarOverrideInline(admin.TabularInline):
     ordering = ["-date"]
 
 
-class VerifiedYearInline(admin.TabularInline):
+class VerifiedYearInline(admin.TabularInline):  # type: ignore[type-arg]
     model = VerifiedYear
     extra = 0
     fields = ["year", "note", "verified_by", "verified_at"]
@@ -55,7 +55,7 @@ class VerifiedYearInline(admin.TabularInline):
 
 
 @admin.register(Calendar)
-class CalendarAdmin(admin.ModelAdmin):
+class CalendarAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """A calendar with its overrides and verified years on one page."""
 
     list_display = ["key", "name", "base", "holiday_region", "timezone", "work_start", "work_end"]
@@ -66,7 +66,9 @@ class CalendarAdmin(admin.ModelAdmin):
         # The key is how processes name the calendar: renaming it would orphan them.
         return ["key", "created_at", "updated_at"] if obj is not None else []
 
-    def save_model(self, request: HttpRequest, obj: Calendar, form: ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Calendar, form: ModelForm[Calendar], change: bool
+    ) -> None:
         saved = services.calendar_define(
             key=obj.key,
             name=obj.name,
@@ -83,7 +85,11 @@ class CalendarAdmin(admin.ModelAdmin):
         obj.refresh_from_db()
 
     def save_formset(
-        self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
+        self,
+        request: HttpRequest,
+        form: ModelForm[Calendar],
+        formset: BaseInlineFormSet[Any, Calendar, Any],
+        change: bool,
     ) -> None:
         calendar: Calendar = form.instance
         new: list[Any] = []
@@ -135,7 +141,7 @@ class CalendarAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(admin.ModelAdmin):
+class CalendarOverrideAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """All overrides across calendars, to find a date quickly."""
 
     list_display = ["date", "calendar", "is_working_day", "work_start", "work_end", "note", "updated_by"]
@@ -143,7 +149,9 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     fields = ["calendar", *_OVERRIDE_FIELDS]
 
-    def save_model(self, request: HttpRequest, obj: CalendarOverride, form: ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: CalendarOverride, form: ModelForm[CalendarOverride], change: bool
+    ) -> None:
         saved = _save_override(request, obj, form.initial)
         obj.pk = saved.pk
 

@@ -40,7 +40,7 @@ class OfficialYear:
 @functools.lru_cache(maxsize=128)
 def official_year(year: int) -> OfficialYear:
     """The package's days off (statutory, observed and swapped) and make-up workdays within `year`."""
-    china = holidays.China(years=year, language="zh_CN")
+    china = holidays.China(years=year, language="zh_CN")  # type: ignore[no-untyped-call]  # holidays' country classes are not annotated
     # `weekend_workdays` is filled from every 4-tuple of the populated year and from every 5-tuple
     # (whose make-up day may fall in the year before, e.g. 2001-12-29 for New Year 2002).
     makeup = frozenset(day for day in china.weekend_workdays if day.year == year)

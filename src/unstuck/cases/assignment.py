@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 
 from unstuck.accounts.models import Absence, Membership, Profile, Role, Team
 from unstuck.accounts.selectors import absences_current, user_deputy, user_label
-from unstuck.cases.models import Case, SkillRequirement, TeamRouting
+from unstuck.cases.models import Case, TeamRouting
 from unstuck.cases.open_filter import open_only
+from unstuck.cases.routing_models import SkillRequirement
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

@@ -22,7 +22,7 @@ _PLAIN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @CharField.register_lookup
-class LiteralIn(Lookup):  # type: ignore[type-arg]
+class LiteralIn(Lookup):
     """`field IN ('a', 'b')` with the values inlined; only for constant identifiers."""
 
     lookup_name = "in_literal"

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from unstuck.cases.lifecycle import DEFAULT_IMPACT, PRIORITY_MATRIX, URGENCY_FOR_TYPE, Level
-from unstuck.cases.models import ImpactRule, PriorityCell, TypeUrgency
+from unstuck.cases.models import ImpactRule
+from unstuck.cases.routing_models import PriorityCell, TypeUrgency
 
 _RANK = {Level.LOW: 0, Level.MEDIUM: 1, Level.HIGH: 2}
 _MISSING = object()

@@ -32,8 +32,9 @@ from unstuck.accounts.models import Team
 from unstuck.accounts.services import team_ensure
 from unstuck.cases.assignment import Assigner
 from unstuck.cases.lifecycle import OPEN, TYPE_FOR_RULE, CaseStatus
-from unstuck.cases.models import Case, CaseStall, TimelineEntry, TypeTeam
+from unstuck.cases.models import Case, CaseStall, TimelineEntry
 from unstuck.cases.priority import PriorityConfig, priority_config_load
+from unstuck.cases.routing_models import TypeTeam
 from unstuck.cases.services import (
     case_assignment_entry,
     case_auto_assign,

@@ -16,8 +16,9 @@ from unstuck.accounts.selectors import user_label, user_role
 from unstuck.accounts.services import team_ensure
 from unstuck.cases.assignment import Assigner
 from unstuck.cases.lifecycle import FINISHED, CaseStatus, CaseType, Priority, transition_allowed
-from unstuck.cases.models import Case, TeamRouting, TimelineEntry, TypeTeam
+from unstuck.cases.models import Case, TeamRouting, TimelineEntry
 from unstuck.cases.priority import PriorityConfig, impact_for, priority_config_load
+from unstuck.cases.routing_models import TypeTeam
 from unstuck.cases.signals import case_opened, case_resolved
 from unstuck.cases.sla import sla_case_changed
 from unstuck.cases.timeline import timeline_append, timeline_entry_next

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -71,7 +71,7 @@ class CaseworkDemoResult:
 
 def _user(username: str) -> User | None:
     found = get_user_model().objects.filter(username=username, is_active=True).first()
-    return cast("User | None", found)
+    return found
 
 
 def _causes(admin: User) -> int:

@@ -14,7 +14,8 @@ from django.conf import settings
 
 
 def postgres_in_use() -> bool:
-    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    engine: str = settings.DATABASES["default"]["ENGINE"]
+    return engine == "django.db.backends.postgresql"
 
 
 @contextmanager

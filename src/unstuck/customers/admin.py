@@ -4,7 +4,7 @@ from unstuck.customers.models import Customer
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = [
         "external_id",
         "name",

@@ -13,7 +13,7 @@ admin.site.login_form = LockoutAdminAuthenticationForm
 
 
 @admin.register(LoginFailure)
-class LoginFailureAdmin(admin.ModelAdmin):
+class LoginFailureAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("username", "ip", "at")
     list_filter = ("at",)
     search_fields = ("username", "ip")

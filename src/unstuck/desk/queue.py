@@ -319,7 +319,7 @@ class QueueBoard:
 def _prediction(case: Case) -> dict[str, float | None]:
     """The prediction select_related loaded with the row (none for a case without item or score)."""
     try:
-        prediction = case.item.prediction if case.item is not None else None  # type: ignore[union-attr]
+        prediction = case.item.prediction if case.item is not None else None
     except ObjectDoesNotExist:
         prediction = None
     if prediction is None:

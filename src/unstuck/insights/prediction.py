@@ -112,7 +112,8 @@ def _classifier() -> RandomForestClassifier:
 
 def _dense(matrix: np.ndarray) -> np.ndarray:
     """Missing values as -1 for the forest: codes and durations are all non-negative."""
-    return np.nan_to_num(matrix, nan=-1.0)
+    dense: np.ndarray = np.nan_to_num(matrix, nan=-1.0)
+    return dense
 
 
 def single_thread() -> threadpool_limits:
@@ -140,7 +141,8 @@ class RemainingTimeModel:
         if not sample:
             return np.zeros(0)
         with single_thread():
-            return np.clip(self.regressor.predict(self.encoder.encode(sample)), 0.0, None)
+            predicted: np.ndarray = np.clip(self.regressor.predict(self.encoder.encode(sample)), 0.0, None)
+            return predicted
 
 
 @dataclass

@@ -11,7 +11,8 @@ from django.utils import timezone
 from unstuck.accounts.models import Skill, Team
 from unstuck.accounts.services import absence_create, user_ensure
 from unstuck.cases.lifecycle import PRIORITY_MATRIX, URGENCY_FOR_TYPE
-from unstuck.cases.models import Case, PriorityCell, SkillRequirement, TeamRouting, TypeTeam, TypeUrgency
+from unstuck.cases.models import Case, TeamRouting
+from unstuck.cases.routing_models import PriorityCell, SkillRequirement, TypeTeam, TypeUrgency
 from unstuck.cases.tests.factories import event, load_simple_process, manual_case, person, push, worker_pass
 
 pytestmark = pytest.mark.django_db

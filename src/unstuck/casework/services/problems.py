@@ -36,7 +36,7 @@ def user_by_name(username: str, field: str = "owner") -> User:
         raise DomainError(
             "user_not_found", f"No active user {username!r}.", status=404, details={"field": field}
         )
-    return user  # type: ignore[return-value]
+    return user
 
 
 def _problem_locked(problem_id: int) -> Problem:

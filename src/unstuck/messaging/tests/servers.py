@@ -54,7 +54,7 @@ class RecordingHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         parsed = email.message_from_bytes(envelope.original_content or b"", policy=email.policy.default)
         with self.lock:
-            self.mails.append(ReceivedMail(str(envelope.mail_from), list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
+            self.mails.append(ReceivedMail(str(envelope.mail_from), list(envelope.rcpt_tos), parsed))
         return "250 Message accepted for delivery"
 
 

@@ -95,7 +95,7 @@ def test_a_stalled_confirmation_emails_the_customer_who_confirms_with_one_click(
     assert message["To"] and "wang@example.cn" in message["To"]
     subject = str(message["Subject"])
     assert re.search(r"[\u4e00-\u9fff]", subject), f"a Chinese subject, got {subject!r}"
-    part = message.get_body(preferencelist=("plain", "html"))  # type: ignore[attr-defined]
+    part = message.get_body(preferencelist=("plain", "html"))
     assert part is not None
     body = part.get_content()
     assert re.search(r"[\u4e00-\u9fff]{4,}", body)
@@ -133,7 +133,7 @@ def test_a_stalled_item_s_customer_gets_an_honest_update_with_the_status_link(sm
     push("B-9", "dispatched", ago(3), customer=CUSTOMER)
     deliver_until(smtp, 1)
     message = email.message_from_bytes(smtp.messages[0], policy=email.policy.default)
-    part = message.get_body(preferencelist=("plain", "html"))  # type: ignore[attr-defined]
+    part = message.get_body(preferencelist=("plain", "html"))
     assert part is not None
     body = part.get_content()
     assert "比平时慢" in body, "the reason of a dwell stall, in plain words"
@@ -158,6 +158,6 @@ def test_an_internal_confirmer_s_team_gets_the_reminder(smtp: Sink) -> None:
     deliver_until(smtp, 1)
     message = email.message_from_bytes(smtp.messages[0], policy=email.policy.default)
     assert "qa1@example.cn" in str(message["To"])
-    part = message.get_body(preferencelist=("plain", "html"))  # type: ignore[attr-defined]
+    part = message.get_body(preferencelist=("plain", "html"))
     assert part is not None and "B-3" in part.get_content()
     assert ReminderNotice.objects.get().recipients == 1

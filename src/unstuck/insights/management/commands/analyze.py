@@ -54,7 +54,7 @@ def render_text(insights: LogInsights) -> str:
 class Command(BaseCommand):
     help = "Analyse a CSV or XES event log offline: directly-follows graph, step sojourn times, variants."
     # Works before `unstuck migrate`: nothing here touches the database.
-    requires_system_checks: list[str] = []  # type: ignore[assignment]
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="the event log: .csv (.csv.gz), .xes or .xes.gz")
