@@ -18,7 +18,9 @@ from django.test import Client, RequestFactory
 
 from unstuck.accounts.models import Absence
 from unstuck.accounts.services import absence_create, user_ensure
-from unstuck.cases.models import ImpactRule, SlaPolicy
+from unstuck.cases.models import ImpactRule, SlaPolicy, TimelineEntry
+from unstuck.casework.models import Playbook, PlaybookStep
+from unstuck.core.admin import ReadOnlyAdmin
 from unstuck.insights.brief_models import BriefSubscription
 
 pytestmark = pytest.mark.django_db
@@ -94,22 +96,52 @@ def _writes(model_admin: Any, request: Any) -> list[str]:
     return [verb for verb, yes in allowed.items() if yes]
 
 
-def test_every_admin_write_goes_through_a_listed_service(admin_user: Any) -> None:
-    request = RequestFactory().get("/admin/")
-    request.user = admin_user
+def _writable(site: admin.AdminSite, request: Any) -> dict[str, list[str]]:
+    """Each model `site` shows (registered or inline) with the writes it allows."""
     writable: dict[str, list[str]] = {}
-    for model, model_admin in admin.site._registry.items():
+    for model, model_admin in site._registry.items():
         writable[_label(model)] = _writes(model_admin, request)
         for inline in model_admin.get_inline_instances(request):
             label = _label(inline.model)
             writable[label] = sorted({*writable.get(label, []), *_writes(inline, request)})
-    unlisted = {label: verbs for label, verbs in writable.items() if verbs and label not in THROUGH_SERVICE}
+    return writable
+
+
+def _unlisted(writable: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {label: verbs for label, verbs in writable.items() if verbs and label not in THROUGH_SERVICE}
+
+
+def test_every_admin_write_goes_through_a_listed_service(admin_user: Any) -> None:
+    request = RequestFactory().get("/admin/")
+    request.user = admin_user
+    writable = _writable(admin.site, request)
+    unlisted = _unlisted(writable)
     assert not unlisted, f"admin writes that skip the services: {unlisted}"
     stale = sorted(label for label in THROUGH_SERVICE if not writable.get(label))
     assert not stale, f"listed as written through a service but read-only (or unregistered): {stale}"
     assert not (APPEND_ONLY & set(THROUGH_SERVICE))
     shown = {label for label, verbs in writable.items() if not verbs}
     assert shown >= APPEND_ONLY, APPEND_ONLY - shown
+
+
+def test_a_plain_model_admin_or_an_editable_inline_is_caught(admin_user: Any) -> None:
+    request = RequestFactory().get("/admin/")
+    request.user = admin_user
+
+    class StepInline(admin.TabularInline):  # type: ignore[type-arg]
+        model = PlaybookStep
+
+    class PlaybookPlain(ReadOnlyAdmin):
+        inlines = [StepInline]
+
+    site = admin.AdminSite(name="probe")
+    site.register(SlaPolicy)  # a plain ModelAdmin, as `admin.register` gives by default
+    site.register(Playbook, PlaybookPlain)  # read-only itself, but its inline edits steps
+    site.register(TimelineEntry, ReadOnlyAdmin)
+    assert _unlisted(_writable(site, request)) == {
+        "cases.slapolicy": ["add", "change", "delete"],
+        "casework.playbookstep": ["add", "change", "delete"],
+    }
 
 
 def _policy_form(**change: str) -> dict[str, str]:
