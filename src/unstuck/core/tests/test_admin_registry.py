@@ -128,7 +128,7 @@ def test_a_plain_model_admin_or_an_editable_inline_is_caught(admin_user: Any) ->
     request = RequestFactory().get("/admin/")
     request.user = admin_user
 
-    class StepInline(admin.TabularInline):  # type: ignore[type-arg]
+    class StepInline(admin.TabularInline):
         model = PlaybookStep
 
     class PlaybookPlain(ReadOnlyAdmin):
