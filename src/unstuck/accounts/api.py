@@ -124,7 +124,7 @@ def _absence_out(absence: Absence) -> dict[str, Any]:
 
 
 @router.get("/absences", response=AbsencePage, summary="List absences")
-def absences_list(request: AuthedHttpRequest, filters: Query[AbsenceFilter]) -> Any:
+def absences_list(request: AuthedHttpRequest, filters: Query[AbsenceFilter]) -> dict[str, Any]:
     """Your own absences; a supervisor also sees their teams' members'; admins and auditors everyone's."""
     after = None
     if filters.after:
@@ -153,7 +153,7 @@ def absences_list(request: AuthedHttpRequest, filters: Query[AbsenceFilter]) -> 
 
 
 @router.post("/absences", response={201: AbsenceOut}, summary="Record an absence")
-def absences_create(request: AuthedHttpRequest, body: AbsenceIn) -> Any:
+def absences_create(request: AuthedHttpRequest, body: AbsenceIn) -> Status[dict[str, Any]]:
     """Leave or out-of-office from `starts` to `ends`, with a deputy; new cases skip the person meanwhile."""
     actor: Any = request.user
     absence = absence_create(
@@ -169,7 +169,7 @@ def absences_create(request: AuthedHttpRequest, body: AbsenceIn) -> Any:
 
 
 @router.delete("/absences/{absence_id}", response={204: None}, summary="Delete an absence")
-def absences_delete(request: AuthedHttpRequest, absence_id: int) -> Any:
+def absences_delete(request: AuthedHttpRequest, absence_id: int) -> Status[None]:
     """Remove an absence you may manage; one you cannot see is 404 `absence_not_found`."""
     absence = absence_visible(user=request.user).filter(pk=absence_id).first()
     if absence is None:

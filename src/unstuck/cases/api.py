@@ -249,7 +249,7 @@ def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
 
 
 @router.get("/cases", response=CasePage, summary="List cases (keyset pagination)")
-def cases_list(request: AuthedHttpRequest, filters: Query[CaseFilter]) -> Any:
+def cases_list(request: AuthedHttpRequest, filters: Query[CaseFilter]) -> dict[str, Any]:
     before = None
     if filters.after:
         before = row_id_parse(filters.after)
@@ -285,12 +285,12 @@ def cases_list(request: AuthedHttpRequest, filters: Query[CaseFilter]) -> Any:
 
 
 @router.get("/cases/{case_id}", response=CaseDetailOut, summary="Read one case with its timeline")
-def cases_read(request: HttpRequest, case_id: int) -> Any:
+def cases_read(request: HttpRequest, case_id: int) -> dict[str, Any]:
     return _detail(request, case_id)
 
 
 @router.post("/cases", response={201: CaseDetailOut}, summary="Open a case by hand")
-def cases_create(request: AuthedHttpRequest, body: CaseCreateIn) -> Any:
+def cases_create(request: AuthedHttpRequest, body: CaseCreateIn) -> Status[dict[str, Any]]:
     case_create_check(
         user=request.user, team_key=body.team, process_key=body.process, item_external_id=body.item
     )
@@ -308,21 +308,21 @@ def cases_create(request: AuthedHttpRequest, body: CaseCreateIn) -> Any:
 
 
 @router.post("/cases/{case_id}/assign", response=CaseDetailOut, summary="Assign a case")
-def cases_assign(request: AuthedHttpRequest, case_id: int, body: AssignIn) -> Any:
+def cases_assign(request: AuthedHttpRequest, case_id: int, body: AssignIn) -> dict[str, Any]:
     case = case_for_write(user=request.user, case_id=case_id)
     case_assign(case_id=case.pk, actor=request.user, owner_username=body.owner)
     return _detail(request, case.pk)
 
 
 @router.post("/cases/{case_id}/status", response=CaseDetailOut, summary="Change a case's status")
-def cases_status(request: AuthedHttpRequest, case_id: int, body: StatusIn) -> Any:
+def cases_status(request: AuthedHttpRequest, case_id: int, body: StatusIn) -> dict[str, Any]:
     case = case_for_write(user=request.user, case_id=case_id)
     case_status_change(case_id=case.pk, actor=request.user, status=body.status, reason=body.reason)
     return _detail(request, case.pk)
 
 
 @router.post("/cases/{case_id}/notes", response={201: TimelineEntryOut}, summary="Add a note to a case")
-def cases_note(request: AuthedHttpRequest, case_id: int, body: NoteIn) -> Any:
+def cases_note(request: AuthedHttpRequest, case_id: int, body: NoteIn) -> Status[dict[str, Any]]:
     case = case_for_write(user=request.user, case_id=case_id)
     entry = case_note_add(
         case_id=case.pk,
@@ -336,7 +336,7 @@ def cases_note(request: AuthedHttpRequest, case_id: int, body: NoteIn) -> Any:
 @router.get(
     "/sla/policies", response=list[SlaPolicyOut], summary="SLA policies and escalation ladders", tags=["sla"]
 )
-def sla_policies(request: AuthedHttpRequest) -> Any:
+def sla_policies(request: AuthedHttpRequest) -> list[dict[str, Any]]:
     return [
         {
             "priority": policy.priority,

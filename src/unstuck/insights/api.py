@@ -80,7 +80,7 @@ def _file_response(content_type: str, what: str) -> dict[str, Any]:
     ),
     openapi_extra=_file_response("application/xml", "An XES 1.0 document."),
 )
-def log_xes(request: HttpRequest, key: str, query: Query[LogQuery]) -> Any:
+def log_xes(request: HttpRequest, key: str, query: Query[LogQuery]) -> StreamingHttpResponse:
     return _export(request, key, query, "xes")
 
 
@@ -94,7 +94,7 @@ def log_xes(request: HttpRequest, key: str, query: Query[LogQuery]) -> Any:
     ),
     openapi_extra=_file_response("text/csv", "A CSV event log."),
 )
-def log_csv(request: HttpRequest, key: str, query: Query[LogQuery]) -> Any:
+def log_csv(request: HttpRequest, key: str, query: Query[LogQuery]) -> StreamingHttpResponse:
     return _export(request, key, query, "csv")
 
 

@@ -83,7 +83,7 @@ class ModelFilter(Schema):
 @router.get(
     "/insights/cases/{case_id}/outlook", response=OutlookOut, summary="A case's prediction and likely cause"
 )
-def case_outlook(request: AuthedHttpRequest, case_id: int) -> Any:
+def case_outlook(request: AuthedHttpRequest, case_id: int) -> dict[str, Any]:
     """Only for a case the caller may see (another team's case is a 404)."""
     case = case_get(user=request.user, case_id=case_id)
     prediction = item_predictions(item_ids=[case.item_id]).get(case.item_id) if case.item_id else None
@@ -111,7 +111,7 @@ def case_outlook(request: AuthedHttpRequest, case_id: int) -> Any:
 
 
 @router.get("/insights/models", response=list[ModelOut], summary="Stored prediction models and their figures")
-def models_list(request: HttpRequest, filters: Query[ModelFilter]) -> Any:
+def models_list(request: HttpRequest, filters: Query[ModelFilter]) -> list[dict[str, Any]]:
     """Supervisors, admins and auditors."""
     require_role(request, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR)
     return [

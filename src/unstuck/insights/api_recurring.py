@@ -61,7 +61,7 @@ def _teams_read(request: HttpRequest) -> list[str] | None:
         "admins and auditors all."
     ),
 )
-def proposals_list(request: HttpRequest) -> Any:
+def proposals_list(request: HttpRequest) -> dict[str, Any]:
     return {"items": recurring_proposals(teams=_teams_read(request))}
 
 
@@ -73,7 +73,7 @@ def proposals_list(request: HttpRequest) -> Any:
         "Creates the Problem (owned by you) and links the proposal's cases not already under an open problem."
     ),
 )
-def proposal_accept_api(request: HttpRequest, proposal_id: int) -> Any:
+def proposal_accept_api(request: HttpRequest, proposal_id: int) -> DecisionOut:
     problem = proposal_accept(proposal_id=proposal_id, actor=acting_user(request))
     return DecisionOut(
         id=proposal_id, status="accepted", problem_id=problem.pk, problem_number=problem.number
@@ -86,6 +86,6 @@ def proposal_accept_api(request: HttpRequest, proposal_id: int) -> Any:
     summary="Dismiss a recurring-cause proposal",
     description="Only cases opened after the dismissal count again for the same cause, step and value.",
 )
-def proposal_dismiss_api(request: HttpRequest, proposal_id: int) -> Any:
+def proposal_dismiss_api(request: HttpRequest, proposal_id: int) -> DecisionOut:
     proposal = proposal_dismiss(proposal_id=proposal_id, actor=acting_user(request))
     return DecisionOut(id=proposal.pk, status=proposal.status, problem_id=None, problem_number=None)

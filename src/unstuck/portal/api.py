@@ -115,7 +115,7 @@ def _follow_up_out(follow_up: CaseFollowUp) -> dict[str, Any]:
 
 
 @router.get("/cases/{case_id}/survey", response=SurveyOut, summary="Read a case's satisfaction survey")
-def survey_read(request: AuthedHttpRequest, case_id: int) -> Any:
+def survey_read(request: AuthedHttpRequest, case_id: int) -> dict[str, Any]:
     survey = case_survey(user=request.user, case_id=case_id)
     if survey is None:
         raise DomainError("survey_not_found", f"No survey was sent for case {case_id} yet.", status=404)
@@ -123,7 +123,7 @@ def survey_read(request: AuthedHttpRequest, case_id: int) -> Any:
 
 
 @router.get("/cases/{case_id}/updates", response=FollowUpOut, summary="Read a case's proactive updates")
-def updates_read(request: AuthedHttpRequest, case_id: int) -> Any:
+def updates_read(request: AuthedHttpRequest, case_id: int) -> dict[str, Any]:
     follow_up = case_follow_up(case=case_get(user=request.user, case_id=case_id))
     if follow_up is None:
         raise DomainError(
@@ -140,13 +140,13 @@ def _check_pause(request: HttpRequest, case_id: int) -> int:
 
 
 @router.post("/cases/{case_id}/updates/pause", response=FollowUpOut, summary="Pause proactive updates")
-def updates_pause(request: AuthedHttpRequest, case_id: int, body: PauseIn) -> Any:
+def updates_pause(request: AuthedHttpRequest, case_id: int, body: PauseIn) -> dict[str, Any]:
     pk = _check_pause(request, case_id)
     return _follow_up_out(follow_up_pause(case_id=pk, actor=request.user, reason=body.reason))
 
 
 @router.post("/cases/{case_id}/updates/resume", response=FollowUpOut, summary="Resume proactive updates")
-def updates_resume(request: AuthedHttpRequest, case_id: int) -> Any:
+def updates_resume(request: AuthedHttpRequest, case_id: int) -> dict[str, Any]:
     pk = _check_pause(request, case_id)
     return _follow_up_out(follow_up_resume(case_id=pk, actor=request.user))
 
@@ -156,14 +156,14 @@ def updates_resume(request: AuthedHttpRequest, case_id: int) -> Any:
     response={201: StatusNoteOut},
     summary="Tell the customer why and by when (status page, next update)",
 )
-def customer_update(request: AuthedHttpRequest, case_id: int, body: StatusNoteIn) -> Any:
+def customer_update(request: AuthedHttpRequest, case_id: int, body: StatusNoteIn) -> Status[dict[str, Any]]:
     case = case_for_write(user=request.user, case_id=case_id)
     note = status_note_add(case_id=case.pk, actor=request.user, reason=body.reason, eta=body.eta)
     return Status(201, {"id": note.pk, "reason": note.reason, "eta": note.eta, "created_at": note.created_at})
 
 
 @router.get("/csat", response=CsatOut, summary="Customer satisfaction over a period")
-def csat(request: AuthedHttpRequest, filters: Query[CsatFilter]) -> Any:
+def csat(request: AuthedHttpRequest, filters: Query[CsatFilter]) -> dict[str, Any]:
     if filters.since.tzinfo is None or filters.until.tzinfo is None:
         raise DomainError("timestamp_without_offset", "since/until: give times with their UTC offset.")
     if filters.until <= filters.since:

@@ -81,7 +81,7 @@ def _out(process: Process) -> dict[str, Any]:
 
 
 @router.get("/processes", response=list[ProcessOut], summary="List processes")
-def processes_list(request: AuthedHttpRequest) -> Any:
+def processes_list(request: AuthedHttpRequest) -> list[dict[str, Any]]:
     """The processes you may read (your teams' processes; admins and auditors all)."""
     return [
         _out(p)
@@ -92,7 +92,7 @@ def processes_list(request: AuthedHttpRequest) -> Any:
 
 
 @router.get("/processes/{key}", response=ProcessOut, summary="One process with its steps")
-def process_detail(request: AuthedHttpRequest, key: str) -> Any:
+def process_detail(request: AuthedHttpRequest, key: str) -> dict[str, Any]:
     """Another team's process is not found (404)."""
     process = process_visible_get(user=request.user, key=key)
     if process is None or process.current_version is None:
@@ -101,7 +101,7 @@ def process_detail(request: AuthedHttpRequest, key: str) -> Any:
 
 
 @router.post("/processes", response=ProcessLoadOut, summary="Load a process file (idempotent)")
-def process_upload(request: AuthedHttpRequest, payload: ProcessLoadIn) -> Any:
+def process_upload(request: AuthedHttpRequest, payload: ProcessLoadIn) -> dict[str, Any]:
     """An unchanged file changes nothing; a changed one makes a new version. Admins only."""
     require_role(request, "admin")
     try:

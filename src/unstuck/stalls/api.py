@@ -57,7 +57,7 @@ class StallPage(Schema):
 
 
 @router.get("/stalls", response=StallPage, summary="List stalls (keyset pagination)")
-def stall_list(request: AuthedHttpRequest, filters: Query[StallFilter]) -> Any:
+def stall_list(request: AuthedHttpRequest, filters: Query[StallFilter]) -> dict[str, Any]:
     query = stall_list_visible(
         user=request.user,
         process=filters.process,

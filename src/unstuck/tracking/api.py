@@ -44,7 +44,7 @@ def _error(status: int, code: str, message: str) -> HttpResponse:
         }
     },
 )
-def events_push(request: AuthedHttpRequest) -> Any:
+def events_push(request: AuthedHttpRequest) -> HttpResponse | dict[str, Any]:
     require_role(request, "admin", "supervisor", "integration")
     try:
         body = orjson.loads(request.body or b"")
@@ -77,7 +77,7 @@ def events_push(request: AuthedHttpRequest) -> Any:
     summary="An item with its events",
     description='The item id may contain "/" (send it as-is or percent-encoded).',
 )
-def item_detail(request: AuthedHttpRequest, process: str, item: str) -> Any:
+def item_detail(request: AuthedHttpRequest, process: str, item: str) -> dict[str, Any]:
     found = item_get(user=request.user, process_key=process, external_id=item)
     if found is None:
         raise HttpError(404, f"no item {item!r} in process {process!r}")

@@ -100,12 +100,12 @@ class RemedyDecisionIn(Schema):
 
 
 @router.get("/cause-categories", response=list[CauseCategoryOut], summary="The cause taxonomy")
-def categories_list(request: HttpRequest) -> Any:
+def categories_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [{"key": c.key, "name_zh": c.name_zh, "name_en": c.name_en} for c in category_list()]
 
 
 @router.get("/cases/{case_id}/cause", response=CauseOut, summary="A case's cause")
-def cause_read(request: AuthedHttpRequest, case_id: int) -> Any:
+def cause_read(request: AuthedHttpRequest, case_id: int) -> dict[str, Any]:
     cause = cause_for_case(case=case_get(user=request.user, case_id=case_id))
     if cause is None:
         raise DomainError("cause_not_set", "No cause has been set for this case yet.", status=404)
@@ -113,7 +113,7 @@ def cause_read(request: AuthedHttpRequest, case_id: int) -> Any:
 
 
 @router.put("/cases/{case_id}/cause", response=CauseOut, summary="Set a case's cause and 5 whys")
-def cause_put(request: AuthedHttpRequest, case_id: int, body: CauseIn) -> Any:
+def cause_put(request: AuthedHttpRequest, case_id: int, body: CauseIn) -> dict[str, Any]:
     case = case_for_write(user=request.user, case_id=case_id)
     cause_set(
         case_id=case.pk,
@@ -128,7 +128,7 @@ def cause_put(request: AuthedHttpRequest, case_id: int, body: CauseIn) -> Any:
 
 
 @router.post("/cases/{case_id}/review", response={201: ReviewOut}, summary="Review a resolved case")
-def review_post(request: AuthedHttpRequest, case_id: int, body: ReviewIn) -> Any:
+def review_post(request: AuthedHttpRequest, case_id: int, body: ReviewIn) -> Status[dict[str, Any]]:
     case = case_for_write(user=request.user, case_id=case_id)
     items = [
         (item.title, user_by_name(item.owner, f"action_items[{index}].owner"), item.due_date)
@@ -162,7 +162,7 @@ def review_post(request: AuthedHttpRequest, case_id: int, body: ReviewIn) -> Any
 @router.get(
     "/cases/{case_id}/checklist", response=list[ChecklistItemOut], summary="A case's playbook checklist"
 )
-def checklist_list(request: AuthedHttpRequest, case_id: int) -> Any:
+def checklist_list(request: AuthedHttpRequest, case_id: int) -> list[dict[str, Any]]:
     case = case_get(user=request.user, case_id=case_id)
     return [checklist_item_out(item) for item in checklist_for_case(case=case)]
 
@@ -170,20 +170,22 @@ def checklist_list(request: AuthedHttpRequest, case_id: int) -> Any:
 @router.post(
     "/cases/{case_id}/checklist/{item_id}/tick", response=ChecklistItemOut, summary="Tick a checklist item"
 )
-def checklist_tick(request: AuthedHttpRequest, case_id: int, item_id: int, body: ChecklistTickIn) -> Any:
+def checklist_tick(
+    request: AuthedHttpRequest, case_id: int, item_id: int, body: ChecklistTickIn
+) -> dict[str, Any]:
     case = case_for_write(user=request.user, case_id=case_id)
     item = checklist_item_tick(case_id=case.pk, item_id=item_id, actor=acting_user(request), note=body.note)
     return checklist_item_out(checklist_for_case(case=case).get(pk=item.pk))
 
 
 @router.get("/cases/{case_id}/remedies", response=list[RemedyOut], summary="A case's remedies")
-def remedies_list(request: AuthedHttpRequest, case_id: int) -> Any:
+def remedies_list(request: AuthedHttpRequest, case_id: int) -> list[dict[str, Any]]:
     case = case_get(user=request.user, case_id=case_id)
     return [remedy_out(remedy) for remedy in remedies_for_case(case=case)]
 
 
 @router.post("/cases/{case_id}/remedies", response={201: RemedyOut}, summary="Add a remedy to a case")
-def remedies_add(request: AuthedHttpRequest, case_id: int, body: RemedyIn) -> Any:
+def remedies_add(request: AuthedHttpRequest, case_id: int, body: RemedyIn) -> Status[dict[str, Any]]:
     case = case_for_write(user=request.user, case_id=case_id)
     remedy = remedy_add(
         case_id=case.pk,

@@ -135,7 +135,7 @@ def _bulk(result: BulkResult) -> dict[str, Any]:
 
 
 @router.post("/incidents/preview", response=IncidentPreviewOut, summary="How many cases a filter gathers")
-def incidents_preview(request: AuthedHttpRequest, body: IncidentFilterIn) -> Any:
+def incidents_preview(request: AuthedHttpRequest, body: IncidentFilterIn) -> dict[str, Any]:
     require_supervisor(request.user, "run incidents")
     cases = incident_candidates(user=request.user, criteria=body.criteria())
     sample = list(cases.order_by("pk").values_list("number", flat=True)[:PREVIEW_SAMPLE])
@@ -143,7 +143,7 @@ def incidents_preview(request: AuthedHttpRequest, body: IncidentFilterIn) -> Any
 
 
 @router.post("/incidents", response={201: IncidentOut}, summary="Open an incident from a filter")
-def incidents_create(request: HttpRequest, body: IncidentCreateIn) -> Any:
+def incidents_create(request: HttpRequest, body: IncidentCreateIn) -> Status[dict[str, Any]]:
     parent = incident_create(
         actor=acting_user(request),
         title=body.title,
@@ -159,7 +159,7 @@ def incidents_create(request: HttpRequest, body: IncidentCreateIn) -> Any:
 
 
 @router.get("/incidents/{incident_id}", response=IncidentOut, summary="An incident with its children")
-def incidents_read(request: HttpRequest, incident_id: int) -> Any:
+def incidents_read(request: HttpRequest, incident_id: int) -> dict[str, Any]:
     return _incident(request, incident_id)
 
 
@@ -168,7 +168,7 @@ def incidents_read(request: HttpRequest, incident_id: int) -> Any:
     response=IncidentBulkOut,
     summary="Change status of parent and children",
 )
-def incidents_status(request: AuthedHttpRequest, incident_id: int, body: IncidentStatusIn) -> Any:
+def incidents_status(request: AuthedHttpRequest, incident_id: int, body: IncidentStatusIn) -> dict[str, Any]:
     incident = incident_get(user=request.user, incident_id=incident_id)
     result = incident_status_change(
         incident_id=incident.pk, actor=acting_user(request), status=body.status, reason=body.reason
@@ -179,7 +179,9 @@ def incidents_status(request: AuthedHttpRequest, incident_id: int, body: Inciden
 @router.post(
     "/incidents/{incident_id}/remedies", response={201: IncidentBulkOut}, summary="One remedy for every child"
 )
-def incidents_remedies(request: AuthedHttpRequest, incident_id: int, body: IncidentRemedyIn) -> Any:
+def incidents_remedies(
+    request: AuthedHttpRequest, incident_id: int, body: IncidentRemedyIn
+) -> Status[dict[str, Any]]:
     incident = incident_get(user=request.user, incident_id=incident_id)
     result = incident_remedy_add(
         incident_id=incident.pk,
@@ -197,7 +199,9 @@ def incidents_remedies(request: AuthedHttpRequest, incident_id: int, body: Incid
     response={201: IncidentNoticeOut},
     summary="Notify every child's customer",
 )
-def incidents_notices(request: AuthedHttpRequest, incident_id: int, body: IncidentNoticeIn) -> Any:
+def incidents_notices(
+    request: AuthedHttpRequest, incident_id: int, body: IncidentNoticeIn
+) -> Status[dict[str, Any]]:
     incident = incident_get(user=request.user, incident_id=incident_id)
     notice = incident_notice_send(
         incident_id=incident.pk, actor=acting_user(request), reason=body.reason, eta=body.eta

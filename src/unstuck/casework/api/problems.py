@@ -145,7 +145,7 @@ def _page(rows: list[Any], limit: int) -> tuple[list[Any], str | None]:
 
 
 @router.get("/problems", response=ProblemPage, summary="List problems")
-def problems_list(request: HttpRequest, filters: Query[ProblemFilter]) -> Any:
+def problems_list(request: HttpRequest, filters: Query[ProblemFilter]) -> dict[str, Any]:
     rows, cursor = _page(
         list(problem_list(status=filters.status, before_id=_cursor(filters.after))[: filters.limit + 1]),
         filters.limit,
@@ -154,7 +154,7 @@ def problems_list(request: HttpRequest, filters: Query[ProblemFilter]) -> Any:
 
 
 @router.post("/problems", response={201: ProblemDetailOut}, summary="Open a problem")
-def problems_create(request: HttpRequest, body: ProblemIn) -> Any:
+def problems_create(request: HttpRequest, body: ProblemIn) -> Status[dict[str, Any]]:
     problem = problem_create(
         actor=acting_user(request),
         title=body.title,
@@ -169,14 +169,14 @@ def problems_create(request: HttpRequest, body: ProblemIn) -> Any:
 @router.get(
     "/problems/{problem_id}", response=ProblemDetailOut, summary="A problem with cases and action items"
 )
-def problems_read(request: HttpRequest, problem_id: int) -> Any:
+def problems_read(request: HttpRequest, problem_id: int) -> dict[str, Any]:
     return _detail(request, problem_id)
 
 
 @router.post(
     "/problems/{problem_id}", response=ProblemDetailOut, summary="Change a problem's status or fix plan"
 )
-def problems_update(request: HttpRequest, problem_id: int, body: ProblemUpdateIn) -> Any:
+def problems_update(request: HttpRequest, problem_id: int, body: ProblemUpdateIn) -> dict[str, Any]:
     problem_update(
         problem_id=problem_id, actor=acting_user(request), status=body.status, fix_plan=body.fix_plan
     )
@@ -186,7 +186,7 @@ def problems_update(request: HttpRequest, problem_id: int, body: ProblemUpdateIn
 @router.post(
     "/problems/{problem_id}/cases", response={201: ProblemDetailOut}, summary="Link a case to a problem"
 )
-def problems_link(request: AuthedHttpRequest, problem_id: int, body: ProblemLinkIn) -> Any:
+def problems_link(request: AuthedHttpRequest, problem_id: int, body: ProblemLinkIn) -> Status[dict[str, Any]]:
     problem_get(user=request.user, problem_id=problem_id)
     case = case_for_write(user=request.user, case_id=body.case)
     problem_case_link(problem_id=problem_id, case_id=case.pk, actor=acting_user(request))
@@ -198,7 +198,9 @@ def problems_link(request: AuthedHttpRequest, problem_id: int, body: ProblemLink
     response={201: ActionItemOut},
     summary="Add an action item to a problem",
 )
-def problems_action_add(request: AuthedHttpRequest, problem_id: int, body: ActionItemIn) -> Any:
+def problems_action_add(
+    request: AuthedHttpRequest, problem_id: int, body: ActionItemIn
+) -> Status[dict[str, Any]]:
     problem_get(user=request.user, problem_id=problem_id)
     case_id = case_for_write(user=request.user, case_id=body.case).pk if body.case is not None else None
     item = action_item_add(
@@ -222,7 +224,7 @@ def _item(request: HttpRequest, item_id: int) -> dict[str, Any]:
 @router.post(
     "/action-items", response={201: ActionItemOut}, summary="Add an action item (to a case, or on its own)"
 )
-def action_items_add(request: AuthedHttpRequest, body: ActionItemIn) -> Any:
+def action_items_add(request: AuthedHttpRequest, body: ActionItemIn) -> Status[dict[str, Any]]:
     case_id = case_for_write(user=request.user, case_id=body.case).pk if body.case is not None else None
     item = action_item_add(
         actor=acting_user(request),
@@ -235,7 +237,7 @@ def action_items_add(request: AuthedHttpRequest, body: ActionItemIn) -> Any:
 
 
 @router.get("/action-items", response=ActionItemPage, summary="List action items (e.g. mine, open)")
-def action_items_list(request: AuthedHttpRequest, filters: Query[ActionItemFilter]) -> Any:
+def action_items_list(request: AuthedHttpRequest, filters: Query[ActionItemFilter]) -> dict[str, Any]:
     query = action_item_list(
         user=request.user, owner=filters.owner, open_only=filters.open, before_id=_cursor(filters.after)
     )
@@ -245,7 +247,7 @@ def action_items_list(request: AuthedHttpRequest, filters: Query[ActionItemFilte
 
 
 @router.post("/action-items/{item_id}/complete", response=ActionItemOut, summary="Mark an action item done")
-def action_items_complete(request: HttpRequest, item_id: int) -> Any:
+def action_items_complete(request: HttpRequest, item_id: int) -> dict[str, Any]:
     _item(request, item_id)
     item: ActionItem = action_item_complete(action_item_id=item_id, actor=acting_user(request))
     return _item(request, item.pk)
