@@ -251,3 +251,14 @@ def absence_manage_check(*, actor: AbstractBaseUser | AnonymousUser, user_id: in
         "You can record absences for yourself, or as a supervisor for your teams' members.",
         status=403,
     )
+
+
+def user_language(user: AbstractBaseUser | AnonymousUser) -> str:
+    """The language the user chose in their profile, or "" (then the browser decides).
+
+    Reads `user.profile`, which Django then caches on the user, so `user_role` costs no second query.
+    """
+    if not user.is_authenticated:
+        return ""
+    profile: Profile | None = getattr(user, "profile", None)
+    return str(profile.language or "") if profile is not None else ""

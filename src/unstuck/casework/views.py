@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from unstuck.accounts.http import AuthedHttpRequest
+from unstuck.accounts.http import AuthedHttpRequest, sign_in_required
 from unstuck.cases.lifecycle import CaseStatus
 from unstuck.cases.models import Case
 from unstuck.cases.selectors import case_for_write, case_get
@@ -39,7 +39,6 @@ from unstuck.casework.services.problems import user_by_name
 from unstuck.casework.templatetags.casework import case_url
 from unstuck.core.errors import DomainError
 from unstuck.core.keyset import row_id_parse
-from unstuck.desk.views import desk_login_required
 
 PREVIEW_SAMPLE = 20
 
@@ -73,7 +72,7 @@ def _panel_action(request: HttpRequest, case_id: int, action: Callable[[Case], A
     )
 
 
-@desk_login_required
+@sign_in_required
 @require_GET
 def panel_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     """The panel alone (HTMX refresh)."""
@@ -84,7 +83,7 @@ def panel_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     return HttpResponse(panel_render(request=request, case=case))
 
 
-@desk_login_required
+@sign_in_required
 @require_POST
 def tick_view(request: HttpRequest, case_id: int, item_id: int) -> HttpResponse:
     return _panel_action(
@@ -99,7 +98,7 @@ def tick_view(request: HttpRequest, case_id: int, item_id: int) -> HttpResponse:
     )
 
 
-@desk_login_required
+@sign_in_required
 @require_POST
 def cause_view(request: HttpRequest, case_id: int) -> HttpResponse:
     return _panel_action(
@@ -115,7 +114,7 @@ def cause_view(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
-@desk_login_required
+@sign_in_required
 @require_POST
 def remedy_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
     return _panel_action(
@@ -132,7 +131,7 @@ def remedy_add_view(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
-@desk_login_required
+@sign_in_required
 @require_POST
 def remedy_decide_view(request: AuthedHttpRequest, remedy_id: int) -> HttpResponse:
     try:
@@ -152,7 +151,7 @@ def remedy_decide_view(request: AuthedHttpRequest, remedy_id: int) -> HttpRespon
     )
 
 
-@desk_login_required
+@sign_in_required
 @require_POST
 def problem_link_view(request: HttpRequest, case_id: int) -> HttpResponse:
     problem = request.POST.get("problem", "")
@@ -166,7 +165,7 @@ def problem_link_view(request: HttpRequest, case_id: int) -> HttpResponse:
     return _panel_action(request, case_id, link)
 
 
-@desk_login_required
+@sign_in_required
 @require_POST
 def review_view(request: HttpRequest, case_id: int) -> HttpResponse:
     return _panel_action(
@@ -192,7 +191,7 @@ def _supervisor_page(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-@desk_login_required
+@sign_in_required
 def incident_new_view(request: AuthedHttpRequest) -> HttpResponse:
     """批量事件: a filter form with a live preview count, then create."""
     refused = _supervisor_page(request)
@@ -227,7 +226,7 @@ def incident_new_view(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, "casework/incident_new.html", context)
 
 
-@desk_login_required
+@sign_in_required
 @require_GET
 def incidents_view(request: AuthedHttpRequest) -> HttpResponse:
     """批量事件列表: open incidents first, with their child counts, 50 a page (`?after=` cursor)."""
@@ -244,7 +243,7 @@ def incidents_view(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, "casework/incidents.html", context)
 
 
-@desk_login_required
+@sign_in_required
 @require_POST
 def incident_preview_view(request: AuthedHttpRequest) -> HttpResponse:
     """The preview fragment: how many cases the filter gathers right now."""
@@ -265,7 +264,7 @@ def incident_preview_view(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, "casework/partials/incident_preview.html", context)
 
 
-@desk_login_required
+@sign_in_required
 def incident_view(request: AuthedHttpRequest, incident_id: int) -> HttpResponse:
     """An incident: its parent, its children, and the bulk actions (POST `action`)."""
     try:
@@ -332,7 +331,7 @@ def _incident_action(request: HttpRequest, incident_id: int) -> None:
 # -- problem pages -----------------------------------------------------------------------------
 
 
-@desk_login_required
+@sign_in_required
 def problems_view(request: AuthedHttpRequest) -> HttpResponse:
     """问题: the list, my open action items, and (supervisors) a form to open a problem."""
     if request.method == "POST":
@@ -365,7 +364,7 @@ def problems_view(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, "casework/problems.html", context)
 
 
-@desk_login_required
+@sign_in_required
 def problem_view(request: AuthedHttpRequest, problem_id: int) -> HttpResponse:
     """One problem: status and fix plan, linked cases, action items (add, complete)."""
     try:

@@ -11,10 +11,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from unstuck.accounts.http import AuthedHttpRequest
+from unstuck.accounts.http import AuthedHttpRequest, sign_in_required
 from unstuck.accounts.models import Role
 from unstuck.accounts.selectors import user_role
-from unstuck.desk.views import desk_login_required
 
 View = Callable[..., HttpResponse]
 
@@ -31,7 +30,7 @@ def settings_reader_required(view: View) -> View:
     """Admins use the screen; auditors may GET it (read-only) and get 403 on any change;
     everyone else gets the 'not for your role' page (403)."""
 
-    @desk_login_required
+    @sign_in_required
     @wraps(view)
     def wrapper(request: AuthedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         allowed = settings_may_change(request.user) or (

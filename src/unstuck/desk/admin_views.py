@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from unstuck.accounts.http import AuthedHttpRequest
+from unstuck.accounts.http import AuthedHttpRequest, sign_in_required
 from unstuck.accounts.selectors import api_token_list
 from unstuck.accounts.services import api_token_create, api_token_revoke
 from unstuck.calendars.business_time import CalendarError, calendar_keys, get_calendar
@@ -31,7 +31,6 @@ from unstuck.desk.admin_screens import (
     process_screen,
     team_list,
 )
-from unstuck.desk.views import desk_login_required
 from unstuck.processes.definition import ProcessDefinitionError
 from unstuck.processes.services import process_load
 
@@ -41,7 +40,7 @@ View = Callable[..., HttpResponse]
 def desk_admin_required(view: View) -> View:
     """Signed in and an operations admin; anyone else gets the 'not for your role' page (403)."""
 
-    @desk_login_required
+    @sign_in_required
     @wraps(view)
     def wrapper(request: AuthedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not admin_allowed(request.user):

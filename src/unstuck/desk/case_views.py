@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from unstuck.accounts.http import AuthedHttpRequest
+from unstuck.accounts.http import AuthedHttpRequest, sign_in_required
 from unstuck.cases.selectors import case_for_write, case_get
 from unstuck.cases.services import case_assign, case_note_add, case_status_change
 from unstuck.core.errors import DomainError
@@ -23,7 +23,6 @@ from unstuck.desk.display import CASE_STATUS_LABELS, label
 from unstuck.desk.panels import case_panels_html
 from unstuck.desk.queue import queue_neighbours
 from unstuck.desk.queue_views import queue_filter_from_query
-from unstuck.desk.views import desk_login_required
 
 
 def _status_label(status: str) -> str:
@@ -78,7 +77,7 @@ def _page_response(request: HttpRequest, case_id: int, *, error: str = "", statu
     return render(request, "desk/case.html", context, status=status)
 
 
-@desk_login_required
+@sign_in_required
 def case_view(request: HttpRequest, case_id: int) -> HttpResponse:
     """A case: header, work area (actions + timeline), item events, customer history, panels,
     and the previous/next case of the queue the user came from."""
@@ -109,7 +108,7 @@ def _act(request: HttpRequest, case_id: int, action: Callable[[], str]) -> HttpR
 
 
 @require_POST
-@desk_login_required
+@sign_in_required
 def case_status_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     target = str(request.POST.get("status") or "")
     reason = str(request.POST.get("reason") or "")
@@ -128,7 +127,7 @@ def case_status_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
 
 
 @require_POST
-@desk_login_required
+@sign_in_required
 def case_assign_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     owner = str(request.POST.get("owner") or "").strip() or request.user.get_username()
 
@@ -143,7 +142,7 @@ def case_assign_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
 
 
 @require_POST
-@desk_login_required
+@sign_in_required
 def case_note_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     text = str(request.POST.get("text") or "")
 
@@ -157,7 +156,7 @@ def case_note_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     return _act(request, case_id, note)
 
 
-@desk_login_required
+@sign_in_required
 def case_timeline_view(request: AuthedHttpRequest, case_id: int) -> HttpResponse:
     """The timeline entries before `?before=<entry number>`: HTMX gets the rows to put in place of
     the "earlier" link; a plain request (no JavaScript) a page with them."""

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from unstuck.desk.selectors import user_language
+from unstuck.accounts.selectors import user_language
 
 
 class ProfileLanguageMiddleware:

@@ -11,14 +11,14 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
-from unstuck.accounts.http import AuthedHttpRequest
+from unstuck.accounts.http import AuthedHttpRequest, sign_in_required
 from unstuck.accounts.selectors import user_team_keys
 from unstuck.core.errors import DomainError
 from unstuck.desk.queue import queue_board
 from unstuck.desk.queue_filters import QueueFilter, QueueFilterForm, queue_filter_from_saved
-from unstuck.desk.selectors import board_names, saved_view_list
+from unstuck.desk.selectors import saved_view_list
 from unstuck.desk.services import saved_view_create, saved_view_delete
-from unstuck.desk.views import desk_login_required
+from unstuck.processes.selectors import board_names
 
 
 def queue_filter_form(data: QueryDict) -> QueueFilterForm:
@@ -50,7 +50,7 @@ def _page_context(request: HttpRequest, context: dict[str, object]) -> dict[str,
     return context
 
 
-@desk_login_required
+@sign_in_required
 def queue_view(request: HttpRequest) -> HttpResponse:
     """My queue (or `?scope=team`): open cases by SLA urgency, live. HTMX polls get the fragment."""
     form = queue_filter_form(request.GET)
@@ -64,7 +64,7 @@ def queue_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@desk_login_required
+@sign_in_required
 def saved_view_create_view(request: AuthedHttpRequest) -> HttpResponse:
     """Save the current queue filters under a name; back to the queue, now showing that view."""
     form = queue_filter_form(request.POST)
@@ -85,7 +85,7 @@ def saved_view_create_view(request: AuthedHttpRequest) -> HttpResponse:
 
 
 @require_POST
-@desk_login_required
+@sign_in_required
 def saved_view_delete_view(request: AuthedHttpRequest, view_id: int) -> HttpResponse:
     """Delete one of my saved views; back to the plain queue."""
     try:

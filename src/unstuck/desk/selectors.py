@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q
 
-from unstuck.accounts.models import Membership, Profile, Team
+from unstuck.accounts.models import Membership
 from unstuck.core.keyset import cursor_decode, cursor_encode
 from unstuck.desk.display import RULE_ORDER
 from unstuck.desk.filters import StallFilter
 from unstuck.desk.models import SavedView
-from unstuck.processes.models import Process, Step
-from unstuck.processes.selectors import process_visible
+from unstuck.processes.models import Step
+from unstuck.processes.selectors import BoardNames
 from unstuck.stalls.models import Stall
 from unstuck.stalls.selectors import stall_list_visible
 from unstuck.tracking.models import Event, Item
@@ -30,50 +30,6 @@ BOARD_PAGE_SIZE = 50
 NEW_FOR = timedelta(minutes=10)
 #: An item page shows at most this many events (the API has them all).
 ITEM_EVENT_LIMIT = 500
-
-
-@dataclass(frozen=True)
-class BoardNames:
-    """Display names the board needs, read once per request: processes, their steps, teams."""
-
-    processes: dict[int, Process]
-    steps: dict[tuple[int, str], tuple[int, str]]  # (process id, step key) -> (position, name)
-    teams: dict[str, str]
-
-    def step_name(self, process_id: int, step: str) -> str:
-        return self.steps.get((process_id, step), (0, step))[1]
-
-    def process_choices(self) -> list[tuple[str, str]]:
-        return [(p.key, p.name) for p in self.processes.values()]
-
-    def step_choices(self) -> dict[str, list[tuple[str, str]]]:
-        by_process: dict[str, list[tuple[str, str]]] = {p.key: [] for p in self.processes.values()}
-        for (process_id, key), (_, name) in sorted(self.steps.items(), key=lambda s: (s[0][0], s[1][0])):
-            by_process[self.processes[process_id].key].append((key, name))
-        return by_process
-
-
-def board_names(*, user: AbstractBaseUser | AnonymousUser | None = None) -> BoardNames:
-    """Processes (with their current version's steps) and teams, in three small queries; with
-    `user`, only the processes they may read (the board's filter offers no other team's process)."""
-    found = process_visible(user=user) if user is not None else Process.objects.all()
-    processes = {
-        p.pk: p
-        for p in found.select_related(None).only("id", "key", "name", "current_version_id").order_by("name")
-    }
-    versions = {p.current_version_id: p.pk for p in processes.values() if p.current_version_id}
-    step_rows = Step.objects.filter(version_id__in=versions).values_list(
-        "version_id", "key", "position", "name", "team_key"
-    )
-    steps: dict[tuple[int, str], tuple[int, str]] = {}
-    step_teams: set[str] = set()
-    for version_id, key, position, name, team_key in step_rows:
-        steps[versions[version_id], key] = (position, name)
-        step_teams.add(team_key)
-    teams = dict(Team.objects.order_by("name").values_list("key", "name"))
-    # Processes may name teams nobody has created yet; they can still be filtered on, by key.
-    teams.update({key: key for key in sorted(step_teams - set(teams) - {""})})
-    return BoardNames(processes=processes, steps=steps, teams=teams)
 
 
 @dataclass(frozen=True)
@@ -280,17 +236,6 @@ def item_story(
         events_truncated=len(events) > ITEM_EVENT_LIMIT,
         stalls=stalls,
     )
-
-
-def user_language(user: AbstractBaseUser | AnonymousUser) -> str:
-    """The language the user chose in their profile, or "" (then the browser decides).
-
-    Reads `user.profile`, which Django then caches on the user, so `user_role` costs no second query.
-    """
-    if not user.is_authenticated:
-        return ""
-    profile: Profile | None = getattr(user, "profile", None)
-    return str(profile.language or "") if profile is not None else ""
 
 
 def saved_view_list(*, user: AbstractBaseUser | AnonymousUser) -> list[SavedView]:

@@ -2,43 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render, resolve_url
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django_htmx.http import HttpResponseClientRedirect
 
-from unstuck.accounts.http import AuthedHttpRequest
+from unstuck.accounts.http import AuthedHttpRequest, sign_in_required
 from unstuck.desk.filters import StallFilterForm
 from unstuck.desk.forms import LockoutAuthenticationForm
-from unstuck.desk.selectors import board_names, item_story, stall_board
-
-View = Callable[..., HttpResponse]
-#: Named here rather than read from settings.LOGIN_URL, so the desk works whatever that says.
-LOGIN_URL = "desk:login"
-
-
-def desk_login_required(view: View) -> View:
-    """Every desk page needs a signed-in user. An HTMX request (a poll) whose session ended gets the
-    browser sent to the sign-in page, instead of the sign-in page swapped into the fragment."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated:
-            return view(request, *args, **kwargs)
-        htmx = getattr(request, "htmx", None)
-        if htmx:
-            back = htmx.current_url_abs_path or resolve_url("desk:board")
-            return HttpResponseClientRedirect(redirect_to_login(back, login_url=LOGIN_URL).url)
-        return redirect_to_login(request.get_full_path(), login_url=LOGIN_URL)
-
-    return wrapper
+from unstuck.desk.selectors import item_story, stall_board
+from unstuck.processes.selectors import board_names
 
 
 class LoginView(auth_views.LoginView):
@@ -56,7 +30,7 @@ class LogoutView(auth_views.LogoutView):
     next_page = "desk:login"
 
 
-@desk_login_required
+@sign_in_required
 def stall_board_view(request: AuthedHttpRequest) -> HttpResponse:
     """卡点看板: open stalls, live. HTMX polls get just the live fragment; anything else the page."""
     names = board_names(user=request.user)
@@ -83,7 +57,7 @@ def stall_board_view(request: AuthedHttpRequest) -> HttpResponse:
     return response
 
 
-@desk_login_required
+@sign_in_required
 def item_view(request: AuthedHttpRequest, process: str, item: str) -> HttpResponse:
     """An item's page: where it is, for whom, its events in time order and its stalls."""
     story = item_story(user=request.user, process_key=process, external_id=item)

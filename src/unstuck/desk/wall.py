@@ -17,7 +17,7 @@ from unstuck.accounts.selectors import absences_current, user_role
 from unstuck.cases.models import Case, SlaState
 from unstuck.cases.open_filter import open_only
 from unstuck.cases.selectors import case_visible
-from unstuck.desk.selectors import BoardNames
+from unstuck.processes.selectors import BoardNames
 from unstuck.stalls.models import Stall
 from unstuck.stalls.selectors import stall_list_visible
 

@@ -7,13 +7,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
-from unstuck.accounts.http import AuthedHttpRequest
-from unstuck.desk.selectors import board_names
-from unstuck.desk.views import desk_login_required
+from unstuck.accounts.http import AuthedHttpRequest, sign_in_required
 from unstuck.desk.wall import wall_allowed, wall_read
+from unstuck.processes.selectors import board_names
 
 
-@desk_login_required
+@sign_in_required
 def wall_view(request: AuthedHttpRequest) -> HttpResponse:
     """Stalls and breaches as they arrive, grouped, with team workload; HTMX polls get the fragment."""
     if not wall_allowed(request.user):

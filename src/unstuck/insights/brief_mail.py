@@ -24,8 +24,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from unstuck.accounts.models import Team
+from unstuck.accounts.selectors import user_language
 from unstuck.core.errors import DomainError
-from unstuck.desk.selectors import user_language
 from unstuck.insights.brief import Brief, brief_build, brief_teams_for
 from unstuck.insights.brief_charts import brief_charts
 from unstuck.insights.brief_models import BriefDelivery, BriefSubscription

@@ -28,7 +28,7 @@ from unstuck.cases.lifecycle import OPEN
 from unstuck.cases.models import Case, TimelineEntry
 from unstuck.cases.open_filter import open_only
 from unstuck.casework.models import CaseCause, CauseCategory
-from unstuck.desk.selectors import board_names
+from unstuck.processes.selectors import board_names
 from unstuck.stalls.models import Stall
 from unstuck.tracking.models import Event, Item
 

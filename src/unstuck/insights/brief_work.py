@@ -361,7 +361,7 @@ def proposals_of_teams(proposals: list[CauseProposal], teams: list[str] | None) 
 def recurring_proposals(*, team: str | None = None, teams: list[str] | None = None) -> list[ProposalRow]:
     """The newest 50 open recurring-cause proposals; for `team` (or any of `teams`), those with at
     least one of its cases."""
-    from unstuck.desk.selectors import board_names
+    from unstuck.processes.selectors import board_names
 
     proposals = list(
         CauseProposal.objects.filter(status=CauseProposalStatus.OPEN)

@@ -10,9 +10,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from unstuck.accounts.http import AuthedHttpRequest
+from unstuck.accounts.http import AuthedHttpRequest, sign_in_required
 from unstuck.core.errors import DomainError
-from unstuck.desk.views import desk_login_required
 from unstuck.insights.bottlenecks import (
     Bottlenecks,
     bottlenecks_compute,
@@ -64,7 +63,7 @@ def _map(result: Bottlenecks) -> Any:
     return process_map_svg(nodes=nodes, edges=edges)
 
 
-@desk_login_required
+@sign_in_required
 def bottlenecks_view(request: AuthedHttpRequest) -> HttpResponse:
     """瓶颈分析: per step times, the process map, variants, rework and ping-pong for one period."""
     processes = list(process_visible(user=request.user).values_list("key", "name"))

@@ -13,11 +13,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from unstuck.accounts.http import AuthedHttpRequest
+from unstuck.accounts.http import AuthedHttpRequest, sign_in_required
 from unstuck.accounts.models import Team
 from unstuck.core.errors import DomainError
 from unstuck.core.moments import day_check
-from unstuck.desk.views import desk_login_required
 from unstuck.insights.brief import brief_for, brief_teams_for, yesterday
 from unstuck.insights.brief_charts import brief_charts, charts_font_warning
 from unstuck.insights.brief_mail import brief_subscribe, brief_subscription_for
@@ -30,7 +29,7 @@ def _day(raw: str | None) -> date | None:
         return None
 
 
-@desk_login_required
+@sign_in_required
 def brief_view(request: AuthedHttpRequest) -> HttpResponse:
     """Render the brief the signed-in supervisor or admin asked for (`?date=`, `?days=`, `?team=`)."""
     first = _day(request.GET.get("date"))
@@ -68,7 +67,7 @@ def brief_view(request: AuthedHttpRequest) -> HttpResponse:
     )
 
 
-@desk_login_required
+@sign_in_required
 @require_POST
 def brief_subscribe_view(request: AuthedHttpRequest) -> HttpResponse:
     """Subscribe the signed-in user to the brief shown (its team), at the time they chose."""

@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from unstuck.accounts.http import sign_in_required
 from unstuck.core.errors import DomainError
-from unstuck.desk.views import desk_login_required
 from unstuck.insights.qa import (
     ActionItemIn,
     coaching_note_add,
@@ -36,7 +36,7 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-@desk_login_required
+@sign_in_required
 def qa_view(request: HttpRequest) -> HttpResponse:
     """Today's work: unscored samples of the last week, recent reviews, and the agents' averages."""
     user = _user(request)
@@ -66,7 +66,7 @@ def _parse_scores(request: HttpRequest, keys: list[str]) -> dict[str, int]:
     return scores
 
 
-@desk_login_required
+@sign_in_required
 def qa_review_view(request: HttpRequest, sample_id: int) -> HttpResponse:
     """Score one sample (supervisors of its team); others may read the review."""
     user = _user(request)
@@ -121,7 +121,7 @@ def _action_items(request: HttpRequest) -> list[ActionItemIn]:
     return items
 
 
-@desk_login_required
+@sign_in_required
 def qa_agent_view(request: HttpRequest, agent_id: int) -> HttpResponse:
     """An agent's scores over time, per criterion, and 1:1 coaching notes (supervisors add them)."""
     user = _user(request)

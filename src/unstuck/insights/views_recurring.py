@@ -8,14 +8,14 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from unstuck.accounts.http import sign_in_required
 from unstuck.casework.permissions import acting_user
 from unstuck.core.errors import DomainError
-from unstuck.desk.views import desk_login_required
 from unstuck.insights.recurring import proposal_accept, proposal_dismiss
 
 
 @require_POST
-@desk_login_required
+@sign_in_required
 def proposal_decide_view(request: HttpRequest, proposal_id: int) -> HttpResponse:
     """`decision=accept` opens the problem page; `decision=dismiss` returns to the problems list."""
     decision = request.POST.get("decision", "")

@@ -6,17 +6,16 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from unstuck.accounts.http import AuthedHttpRequest
+from unstuck.accounts.http import AuthedHttpRequest, sign_in_required
 from unstuck.accounts.models import Role
 from unstuck.accounts.selectors import user_role
 from unstuck.core.errors import DomainError
-from unstuck.desk.views import desk_login_required
 from unstuck.insights.early_warning import warning_incident_create, warnings_visible
 
 SHOWN = 100
 
 
-@desk_login_required
+@sign_in_required
 def warnings_view(request: AuthedHttpRequest) -> HttpResponse:
     """危机预警: the spikes raised for the user's teams, newest first, open ones marked."""
     warnings = list(warnings_visible(user=request.user)[:SHOWN])
@@ -26,7 +25,7 @@ def warnings_view(request: AuthedHttpRequest) -> HttpResponse:
 
 
 @require_POST
-@desk_login_required
+@sign_in_required
 def warning_incident_view(request: AuthedHttpRequest, warning_id: int) -> HttpResponse:
     """One click: an incident for the warning (the same one on a second click), then back to the list."""
     warning = warnings_visible(user=request.user).filter(pk=warning_id).first()

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from unstuck.core.keyset import cursor_decode
 from unstuck.desk.filters import StallFilter
-from unstuck.desk.selectors import board_names, stall_board
+from unstuck.desk.selectors import stall_board
 from unstuck.desk.tests.factories import (
     PASSWORD,
     load_scenes,
@@ -18,6 +18,7 @@ from unstuck.desk.tests.factories import (
     step_event,
     worker_pass,
 )
+from unstuck.processes.selectors import board_names
 from unstuck.stalls.models import Stall
 from unstuck.tracking.services import event_ingest_batch
 

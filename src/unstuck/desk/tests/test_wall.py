@@ -9,7 +9,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from unstuck.cases.models import Case
-from unstuck.desk.selectors import board_names
 from unstuck.desk.tests.factories import (
     PASSWORD,
     WORKDAY_MORNING,
@@ -19,6 +18,7 @@ from unstuck.desk.tests.factories import (
     stalled_cases,
 )
 from unstuck.desk.wall import wall_read
+from unstuck.processes.selectors import board_names
 
 # SLA due moments are business time: every test here runs on the same working morning.
 pytestmark = [pytest.mark.django_db, pytest.mark.clock, pytest.mark.time_machine(WORKDAY_MORNING, tick=False)]
