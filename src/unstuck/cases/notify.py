@@ -1,12 +1,13 @@
 """Telling people about a case: one function for every notification the cases app sends.
 
 The timeline entry is always written (it is the in-app record). Messages go through the
-messaging app's outbox (`unstuck.messaging.services.message_enqueue`), imported inside the
-function because messaging builds on cases (a module-level import would be circular).
+messaging app's outbox (`unstuck.messaging.services.message_enqueue`), which messaging registers
+with `outbox_register` in `MessagingConfig.ready`: messaging stands above cases, which may not import it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -18,6 +19,15 @@ from unstuck.cases.timeline import timeline_append
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+
+#: The outbox's enqueue (keyword arguments template_key, context, dedupe_key, case, user; returns the
+#: message, or None when the dedupe key already queued one), under the key "enqueue".
+OUTBOX: dict[str, Callable[..., object | None]] = {}
+
+
+def outbox_register(enqueue: Callable[..., object | None]) -> None:
+    """Make `case_notify` queue its messages with `enqueue` (the messaging app's `message_enqueue`)."""
+    OUTBOX["enqueue"] = enqueue
 
 
 def case_link(case: Case) -> str:
@@ -44,8 +54,7 @@ def case_notify(
     queued: list[str] = []
     delivery = "timeline"
     if recipients:
-        from unstuck.messaging.services import message_enqueue
-
+        message_enqueue = OUTBOX["enqueue"]  # KeyError: the messaging app is not ready
         delivery = "outbox"
         context: dict[str, Any] = {
             "case_number": case.number or "",

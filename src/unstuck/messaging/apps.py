@@ -11,3 +11,9 @@ class MessagingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     # Seeded by migration 0002 (the default templates): not data of the user's (see core.database).
     reference_data_tables = ("messaging_messagetemplate",)
+
+    def ready(self) -> None:
+        from unstuck.cases.notify import outbox_register
+        from unstuck.messaging.services import message_enqueue
+
+        outbox_register(message_enqueue)
