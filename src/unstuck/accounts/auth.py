@@ -11,7 +11,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from unstuck.accounts.selectors import user_for_token
+from unstuck.accounts.models import Role
+from unstuck.accounts.permissions import require_integration_operation
+from unstuck.accounts.selectors import user_for_token, user_role
 
 
 class BearerTokenAuth(HttpBearer):
@@ -22,6 +24,8 @@ class BearerTokenAuth(HttpBearer):
         if user is None:
             return None  # ninja tries the next method, then answers 401 (see core.api_errors)
         request.user = user
+        if user_role(user) == Role.INTEGRATION:
+            require_integration_operation(request)
         return user
 
 

@@ -21,3 +21,32 @@ def require_role(request: HttpRequest, *roles: str) -> None:
     role = user_role(user)
     if role not in roles:
         raise PermissionDenied(f"This needs the role {' or '.join(roles)}; you are {role}.")
+
+
+#: The only API operations an integration token may call (method, Django route): push events, and
+#: read its own processes (the process, its items, stalls and event logs), who it is and the API docs.
+#: Everything else is refused with 403 `forbidden`, so an endpoint added later is closed to
+#: integrations until it is named here (docs/permissions.md, "Integration tokens").
+INTEGRATION_OPERATIONS = frozenset(
+    {
+        ("POST", "api/v1/events"),
+        ("GET", "api/v1/me"),
+        ("GET", "api/v1/docs"),
+        ("GET", "api/v1/openapi.json"),
+        ("GET", "api/v1/processes"),
+        ("GET", "api/v1/processes/<key>"),
+        ("GET", "api/v1/processes/<key>/log.csv"),
+        ("GET", "api/v1/processes/<key>/log.xes"),
+        ("GET", "api/v1/processes/<key>/stalled"),
+        ("GET", "api/v1/processes/<process>/items/<path:item>"),
+        ("GET", "api/v1/stalls"),
+    }
+)
+
+
+def require_integration_operation(request: HttpRequest) -> None:
+    """Refuse (403) an integration token's request for any operation outside INTEGRATION_OPERATIONS."""
+    match = request.resolver_match
+    route = match.route if match is not None else ""
+    if (request.method, route) not in INTEGRATION_OPERATIONS:
+        raise PermissionDenied("An integration token may only push events and read its own processes.")

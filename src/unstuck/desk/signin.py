@@ -11,12 +11,12 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from unstuck.accounts.backends import PeopleBackend
 from unstuck.core.errors import Throttled
 from unstuck.desk.lockout import address_throttle, client_ip, login_throttle
 from unstuck.desk.services import login_failure_record, login_failures_clear
@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
-class LockoutModelBackend(ModelBackend):
-    """Django's username/password check behind the lockouts of `unstuck.desk.lockout`.
+class LockoutModelBackend(PeopleBackend):
+    """Django's username/password check behind the lockouts of `unstuck.desk.lockout`, for people only
+    (an integration has no session: `accounts.backends.PeopleBackend`).
 
     An address over its failure limit gets `Throttled` (429 + Retry-After, see core.middleware); a
     username locked from this address is refused (`PermissionDenied`: no other backend is tried).

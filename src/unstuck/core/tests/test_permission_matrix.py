@@ -65,220 +65,220 @@ steps:
 #: To draft rows, run this test with UNSTUCK_MATRIX_DISCOVER=/tmp/observed.txt and review the result.
 TABLE = """
 # method path                                                     adm aud sup agt int osu oag ano
-DELETE   /api/v1/absences/{absence_id}                            404 404 404 404 404 404 404 401
-GET      /                                                        200 200 200 200 200 200 200 302
+DELETE   /api/v1/absences/{absence_id}                            404 404 404 404 403 404 404 401
+GET      /                                                        200 200 200 200 302 200 200 302
 GET      /api/v1/                                                 404 404 404 404 404 404 404 404
-GET      /api/v1/absences                                         200 200 200 200 200 200 200 401
-GET      /api/v1/action-items                                     200 200 200 200 200 200 200 401
-GET      /api/v1/cases                                            200 200 200 200 200 200 200 401
-GET      /api/v1/cases/{case_id}                                  200 200 200 200 404 404 404 401
-GET      /api/v1/cases/{case_id}/cause                            404 404 404 404 404 404 404 401
-GET      /api/v1/cases/{case_id}/checklist                        200 200 200 200 404 404 404 401
-GET      /api/v1/cases/{case_id}/messages                         200 200 200 200 404 404 404 401
-GET      /api/v1/cases/{case_id}/remedies                         200 200 200 200 404 404 404 401
-GET      /api/v1/cases/{case_id}/survey                           404 404 404 404 404 404 404 401
-GET      /api/v1/cases/{case_id}/updates                          404 404 404 404 404 404 404 401
-GET      /api/v1/cause-categories                                 200 200 200 200 200 200 200 401
-GET      /api/v1/csat                                             422 422 422 422 422 422 422 401
+GET      /api/v1/absences                                         200 200 200 200 403 200 200 401
+GET      /api/v1/action-items                                     200 200 200 200 403 200 200 401
+GET      /api/v1/cases                                            200 200 200 200 403 200 200 401
+GET      /api/v1/cases/{case_id}                                  200 200 200 200 403 404 404 401
+GET      /api/v1/cases/{case_id}/cause                            404 404 404 404 403 404 404 401
+GET      /api/v1/cases/{case_id}/checklist                        200 200 200 200 403 404 404 401
+GET      /api/v1/cases/{case_id}/messages                         200 200 200 200 403 404 404 401
+GET      /api/v1/cases/{case_id}/remedies                         200 200 200 200 403 404 404 401
+GET      /api/v1/cases/{case_id}/survey                           404 404 404 404 403 404 404 401
+GET      /api/v1/cases/{case_id}/updates                          404 404 404 404 403 404 404 401
+GET      /api/v1/cause-categories                                 200 200 200 200 403 200 200 401
+GET      /api/v1/csat                                             422 422 422 422 403 422 422 401
 GET      /api/v1/docs                                             200 200 200 200 200 200 200 302
 GET      /api/v1/health                                           200 200 200 200 200 200 200 200
-GET      /api/v1/incidents/{incident_id}                          200 200 200 200 404 404 404 401
-GET      /api/v1/insights/bottlenecks                             200 200 200 200 200 200 200 401
-GET      /api/v1/insights/cases/{case_id}/outlook                 200 200 200 200 404 404 404 401
+GET      /api/v1/incidents/{incident_id}                          200 200 200 200 403 404 404 401
+GET      /api/v1/insights/bottlenecks                             200 200 200 200 403 200 200 401
+GET      /api/v1/insights/cases/{case_id}/outlook                 200 200 200 200 403 404 404 401
 GET      /api/v1/insights/models                                  200 200 200 403 403 200 403 401
 GET      /api/v1/insights/recurring-causes                        200 200 200 403 403 200 403 401
 GET      /api/v1/me                                               200 200 200 200 200 200 200 401
 GET      /api/v1/openapi.json                                     200 200 200 200 200 200 200 302
-GET      /api/v1/problems                                         200 200 200 200 200 200 200 401
-GET      /api/v1/problems/{problem_id}                            200 200 200 200 200 200 200 401
+GET      /api/v1/problems                                         200 200 200 200 403 200 200 401
+GET      /api/v1/problems/{problem_id}                            200 200 200 200 403 200 200 401
 GET      /api/v1/processes                                        200 200 200 200 200 200 200 401
 GET      /api/v1/processes/{key}                                  200 200 200 200 200 404 404 401
 GET      /api/v1/processes/{key}/log.csv                          200 200 200 200 200 404 404 401
 GET      /api/v1/processes/{key}/log.xes                          200 200 200 200 200 404 404 401
 GET      /api/v1/processes/{key}/stalled                          200 200 200 200 200 404 404 401
 GET      /api/v1/processes/{process}/items/{item}                 200 200 200 200 200 404 404 401
-GET      /api/v1/sla/policies                                     200 200 200 200 200 200 200 401
+GET      /api/v1/sla/policies                                     200 200 200 200 403 200 200 401
 GET      /api/v1/stalls                                           200 200 200 200 200 200 200 401
 GET      /api/v1/{path}                                           404 404 404 404 404 404 404 404
-GET      /brief/                                                  200 200 200 403 403 200 403 302
-GET      /brief/subscribe/                                        405 405 405 405 405 405 405 302
-GET      /cases/{case_id}/                                        200 200 200 200 404 404 404 302
+GET      /brief/                                                  200 200 200 403 302 200 403 302
+GET      /brief/subscribe/                                        405 405 405 405 302 405 405 302
+GET      /cases/{case_id}/                                        200 200 200 200 302 404 404 302
 GET      /cases/{case_id}/assign/                                 405 405 405 405 405 405 405 405
 GET      /cases/{case_id}/notes/                                  405 405 405 405 405 405 405 405
 GET      /cases/{case_id}/status/                                 405 405 405 405 405 405 405 405
-GET      /cases/{case_id}/timeline/                               400 400 400 400 404 404 404 302
-GET      /casework/cases/{case_id}/cause/                         405 405 405 405 405 405 405 302
-GET      /casework/cases/{case_id}/checklist/{item_id}/tick/      405 405 405 405 405 405 405 302
-GET      /casework/cases/{case_id}/panel/                         200 200 200 200 404 404 404 302
-GET      /casework/cases/{case_id}/problem/                       405 405 405 405 405 405 405 302
-GET      /casework/cases/{case_id}/remedies/                      405 405 405 405 405 405 405 302
-GET      /casework/cases/{case_id}/review/                        405 405 405 405 405 405 405 302
-GET      /casework/incidents/                                     200 403 200 403 403 200 403 302
-GET      /casework/incidents/new/                                 200 403 200 403 403 200 403 302
-GET      /casework/incidents/preview/                             405 405 405 405 405 405 405 302
-GET      /casework/incidents/{incident_id}/                       200 200 200 200 404 404 404 302
-GET      /casework/problems/                                      200 200 200 200 200 200 200 302
-GET      /casework/problems/{problem_id}/                         200 200 200 200 200 200 200 302
-GET      /casework/remedies/{remedy_id}/decide/                   405 405 405 405 405 405 405 302
+GET      /cases/{case_id}/timeline/                               400 400 400 400 302 404 404 302
+GET      /casework/cases/{case_id}/cause/                         405 405 405 405 302 405 405 302
+GET      /casework/cases/{case_id}/checklist/{item_id}/tick/      405 405 405 405 302 405 405 302
+GET      /casework/cases/{case_id}/panel/                         200 200 200 200 302 404 404 302
+GET      /casework/cases/{case_id}/problem/                       405 405 405 405 302 405 405 302
+GET      /casework/cases/{case_id}/remedies/                      405 405 405 405 302 405 405 302
+GET      /casework/cases/{case_id}/review/                        405 405 405 405 302 405 405 302
+GET      /casework/incidents/                                     200 403 200 403 302 200 403 302
+GET      /casework/incidents/new/                                 200 403 200 403 302 200 403 302
+GET      /casework/incidents/preview/                             405 405 405 405 302 405 405 302
+GET      /casework/incidents/{incident_id}/                       200 200 200 200 302 404 404 302
+GET      /casework/problems/                                      200 200 200 200 302 200 200 302
+GET      /casework/problems/{problem_id}/                         200 200 200 200 302 200 200 302
+GET      /casework/remedies/{remedy_id}/decide/                   405 405 405 405 302 405 405 302
 GET      /i18n/setlang/                                           302 302 302 302 302 302 302 302
-GET      /insights/bottlenecks/                                   200 200 200 200 200 200 200 302
-GET      /insights/qa/                                            200 200 200 200 200 200 200 302
-GET      /insights/qa/agents/{agent_id}/                          404 404 404 404 404 404 404 302
-GET      /insights/qa/samples/{sample_id}/                        404 404 404 404 404 404 404 302
+GET      /insights/bottlenecks/                                   200 200 200 200 302 200 200 302
+GET      /insights/qa/                                            200 200 200 200 302 200 200 302
+GET      /insights/qa/agents/{agent_id}/                          404 404 404 404 302 404 404 302
+GET      /insights/qa/samples/{sample_id}/                        404 404 404 404 302 404 404 302
 GET      /insights/recurring/{proposal_id}/                       405 405 405 405 405 405 405 405
-GET      /insights/warnings/                                      200 200 200 200 200 200 200 302
+GET      /insights/warnings/                                      200 200 200 200 302 200 200 302
 GET      /insights/warnings/{warning_id}/incident/                405 405 405 405 405 405 405 405
-GET      /items/{process}/{item}/                                 200 200 200 200 200 404 404 302
-GET      /login/                                                  302 302 302 302 302 302 302 200
+GET      /items/{process}/{item}/                                 200 200 200 200 302 404 404 302
+GET      /login/                                                  302 302 302 302 200 302 302 200
 GET      /logout/                                                 405 405 405 405 405 405 405 405
-GET      /messaging/cases/{case_id}/preview/                      405 405 405 405 405 405 405 302
-GET      /messaging/cases/{case_id}/send/                         405 405 405 405 405 405 405 302
-GET      /messaging/notifications/                                200 200 200 200 200 200 200 302
-GET      /messaging/quarantine/                                   200 200 200 403 403 200 403 302
-GET      /messaging/quarantine/{quarantine_id}/attach/            405 405 405 405 405 405 405 302
-GET      /messaging/quarantine/{quarantine_id}/discard/           405 405 405 405 405 405 405 302
+GET      /messaging/cases/{case_id}/preview/                      405 405 405 405 302 405 405 302
+GET      /messaging/cases/{case_id}/send/                         405 405 405 405 302 405 405 302
+GET      /messaging/notifications/                                200 200 200 200 302 200 200 302
+GET      /messaging/quarantine/                                   200 200 200 403 302 200 403 302
+GET      /messaging/quarantine/{quarantine_id}/attach/            405 405 405 405 302 405 405 302
+GET      /messaging/quarantine/{quarantine_id}/discard/           405 405 405 405 302 405 405 302
 GET      /p/c/{token}/                                            400 400 400 400 400 400 400 400
-GET      /p/cases/{case_id}/customer-update/                      405 405 405 405 405 405 405 302
-GET      /p/cases/{case_id}/updates/pause/                        405 405 405 405 405 405 405 302
-GET      /p/cases/{case_id}/updates/resume/                       405 405 405 405 405 405 405 302
+GET      /p/cases/{case_id}/customer-update/                      405 405 405 405 302 405 405 302
+GET      /p/cases/{case_id}/updates/pause/                        405 405 405 405 302 405 405 302
+GET      /p/cases/{case_id}/updates/resume/                       405 405 405 405 302 405 405 302
 GET      /p/q/{token}/                                            400 400 400 400 400 400 400 400
 GET      /p/s/{token}/                                            400 400 400 400 400 400 400 400
-GET      /queue/                                                  200 200 200 200 200 200 200 302
+GET      /queue/                                                  200 200 200 200 302 200 200 302
 GET      /queue/views/                                            405 405 405 405 405 405 405 405
 GET      /queue/views/{view_id}/delete/                           405 405 405 405 405 405 405 405
-GET      /settings/                                               200 200 403 403 403 403 403 302
-GET      /settings/calendars/                                     200 403 403 403 403 403 403 302
-GET      /settings/calendars/{key}/                               404 403 403 403 403 403 403 302
-GET      /settings/channels/                                      200 200 403 403 403 403 403 302
-GET      /settings/channels/{key}/                                404 404 403 403 403 403 403 302
+GET      /settings/                                               200 200 403 403 302 403 403 302
+GET      /settings/calendars/                                     200 403 403 403 302 403 403 302
+GET      /settings/calendars/{key}/                               404 403 403 403 302 403 403 302
+GET      /settings/channels/                                      200 200 403 403 302 403 403 302
+GET      /settings/channels/{key}/                                404 404 403 403 302 403 403 302
 GET      /settings/channels/{key}/test/                           405 405 405 405 405 405 405 405
-GET      /settings/messages/{message_id}/status/                  404 404 403 403 403 403 403 302
-GET      /settings/playbooks/                                     200 200 403 403 403 403 403 302
-GET      /settings/playbooks/new/                                 200 200 403 403 403 403 403 302
-GET      /settings/playbooks/{key}/                               404 404 403 403 403 403 403 302
-GET      /settings/processes/                                     200 403 403 403 403 403 403 302
-GET      /settings/processes/new/                                 200 403 403 403 403 403 403 302
-GET      /settings/processes/{key}/                               200 403 403 403 403 403 403 302
-GET      /settings/sla/                                           200 200 403 403 403 403 403 302
-GET      /settings/sla/{priority}/                                200 200 403 403 403 403 403 302
-GET      /settings/teams/                                         200 200 403 403 403 403 403 302
-GET      /settings/teams/{key}/                                   404 404 403 403 403 403 403 302
-GET      /settings/teams/{key}/absences/                          404 404 403 403 403 403 403 302
-GET      /settings/templates/                                     200 200 403 403 403 403 403 302
-GET      /settings/templates/new/                                 200 200 403 403 403 403 403 302
+GET      /settings/messages/{message_id}/status/                  404 404 403 403 302 403 403 302
+GET      /settings/playbooks/                                     200 200 403 403 302 403 403 302
+GET      /settings/playbooks/new/                                 200 200 403 403 302 403 403 302
+GET      /settings/playbooks/{key}/                               404 404 403 403 302 403 403 302
+GET      /settings/processes/                                     200 403 403 403 302 403 403 302
+GET      /settings/processes/new/                                 200 403 403 403 302 403 403 302
+GET      /settings/processes/{key}/                               200 403 403 403 302 403 403 302
+GET      /settings/sla/                                           200 200 403 403 302 403 403 302
+GET      /settings/sla/{priority}/                                200 200 403 403 302 403 403 302
+GET      /settings/teams/                                         200 200 403 403 302 403 403 302
+GET      /settings/teams/{key}/                                   404 404 403 403 302 403 403 302
+GET      /settings/teams/{key}/absences/                          404 404 403 403 302 403 403 302
+GET      /settings/templates/                                     200 200 403 403 302 403 403 302
+GET      /settings/templates/new/                                 200 200 403 403 302 403 403 302
 GET      /settings/templates/preview/                             405 405 405 405 405 405 405 405
-GET      /settings/templates/{template_id}/                       404 404 403 403 403 403 403 302
-GET      /settings/tokens/                                        200 403 403 403 403 403 403 302
+GET      /settings/templates/{template_id}/                       404 404 403 403 302 403 403 302
+GET      /settings/tokens/                                        200 403 403 403 302 403 403 302
 GET      /settings/tokens/{token_id}/revoke/                      405 405 405 405 405 405 405 405
-GET      /settings/users/                                         200 200 403 403 403 403 403 302
-GET      /settings/users/new/                                     200 200 403 403 403 403 403 302
-GET      /settings/users/{username}/                              200 200 403 403 403 403 403 302
-GET      /wall/                                                   200 200 200 403 403 200 403 302
-POST     /                                                        200 200 200 200 200 200 200 302
-POST     /api/v1/absences                                         201 403 201 201 201 201 201 401
-POST     /api/v1/action-items                                     201 403 201 201 404 404 404 401
-POST     /api/v1/action-items/{item_id}/complete                  200 403 200 200 404 404 404 401
+GET      /settings/users/                                         200 200 403 403 302 403 403 302
+GET      /settings/users/new/                                     200 200 403 403 302 403 403 302
+GET      /settings/users/{username}/                              200 200 403 403 302 403 403 302
+GET      /wall/                                                   200 200 200 403 302 200 403 302
+POST     /                                                        200 200 200 200 302 200 200 302
+POST     /api/v1/absences                                         201 403 201 201 403 201 201 401
+POST     /api/v1/action-items                                     201 403 201 201 403 404 404 401
+POST     /api/v1/action-items/{item_id}/complete                  200 403 200 200 403 404 404 401
 POST     /api/v1/cases                                            201 403 201 201 403 404 404 401
-POST     /api/v1/cases/{case_id}/assign                           200 403 200 200 404 404 404 401
-POST     /api/v1/cases/{case_id}/checklist/{item_id}/tick         200 403 200 200 404 404 404 401
-POST     /api/v1/cases/{case_id}/customer-update                  201 403 201 201 404 404 404 401
-POST     /api/v1/cases/{case_id}/notes                            201 403 201 201 404 404 404 401
-POST     /api/v1/cases/{case_id}/remedies                         201 403 201 201 404 404 404 401
-POST     /api/v1/cases/{case_id}/review                           409 403 409 409 404 404 404 401
-POST     /api/v1/cases/{case_id}/status                           200 403 200 200 404 404 404 401
-POST     /api/v1/cases/{case_id}/updates/pause                    404 403 404 403 404 404 404 401
-POST     /api/v1/cases/{case_id}/updates/resume                   404 403 404 403 404 404 404 401
+POST     /api/v1/cases/{case_id}/assign                           200 403 200 200 403 404 404 401
+POST     /api/v1/cases/{case_id}/checklist/{item_id}/tick         200 403 200 200 403 404 404 401
+POST     /api/v1/cases/{case_id}/customer-update                  201 403 201 201 403 404 404 401
+POST     /api/v1/cases/{case_id}/notes                            201 403 201 201 403 404 404 401
+POST     /api/v1/cases/{case_id}/remedies                         201 403 201 201 403 404 404 401
+POST     /api/v1/cases/{case_id}/review                           409 403 409 409 403 404 404 401
+POST     /api/v1/cases/{case_id}/status                           200 403 200 200 403 404 404 401
+POST     /api/v1/cases/{case_id}/updates/pause                    404 403 404 403 403 404 404 401
+POST     /api/v1/cases/{case_id}/updates/resume                   404 403 404 403 403 404 404 401
 POST     /api/v1/events                                           200 403 200 403 200 200 403 401
 POST     /api/v1/inbound/email                                    400 403 400 403 403 400 403 401
 POST     /api/v1/incidents                                        409 403 409 403 403 409 403 401
 POST     /api/v1/incidents/preview                                200 403 200 403 403 200 403 401
-POST     /api/v1/incidents/{incident_id}/notices                  422 422 422 422 422 422 422 401
-POST     /api/v1/incidents/{incident_id}/remedies                 422 422 422 422 422 422 422 401
-POST     /api/v1/incidents/{incident_id}/status                   422 422 422 422 422 422 422 401
+POST     /api/v1/incidents/{incident_id}/notices                  422 422 422 422 403 422 422 401
+POST     /api/v1/incidents/{incident_id}/remedies                 422 422 422 422 403 422 422 401
+POST     /api/v1/incidents/{incident_id}/status                   422 422 422 422 403 422 422 401
 POST     /api/v1/insights/recurring-causes/{proposal_id}/accept   404 403 404 403 403 404 403 401
 POST     /api/v1/insights/recurring-causes/{proposal_id}/dismiss  404 403 404 403 403 404 403 401
 POST     /api/v1/problems                                         201 403 201 403 403 201 403 401
 POST     /api/v1/problems/{problem_id}                            200 403 200 403 403 200 403 401
-POST     /api/v1/problems/{problem_id}/action-items               422 422 422 422 422 422 422 401
-POST     /api/v1/problems/{problem_id}/cases                      201 403 201 201 404 404 404 401
+POST     /api/v1/problems/{problem_id}/action-items               422 422 422 422 403 422 422 401
+POST     /api/v1/problems/{problem_id}/cases                      201 403 201 201 403 404 404 401
 POST     /api/v1/processes                                        200 403 403 403 403 403 403 401
-POST     /api/v1/remedies/{remedy_id}/approve                     409 403 409 409 404 404 404 401
-POST     /api/v1/remedies/{remedy_id}/reject                      409 403 409 409 404 404 404 401
-POST     /brief/                                                  200 200 200 403 403 200 403 302
+POST     /api/v1/remedies/{remedy_id}/approve                     409 403 409 409 403 404 404 401
+POST     /api/v1/remedies/{remedy_id}/reject                      409 403 409 409 403 404 404 401
+POST     /brief/                                                  200 200 200 403 302 200 403 302
 POST     /brief/subscribe/                                        302 302 302 302 302 302 302 302
-POST     /cases/{case_id}/                                        200 200 200 200 404 404 404 302
-POST     /cases/{case_id}/assign/                                 400 403 302 302 404 404 404 302
-POST     /cases/{case_id}/notes/                                  400 403 400 400 404 404 404 302
-POST     /cases/{case_id}/status/                                 400 403 400 400 404 404 404 302
-POST     /cases/{case_id}/timeline/                               400 400 400 400 404 404 404 302
-POST     /casework/cases/{case_id}/cause/                         302 403 302 302 404 404 404 302
-POST     /casework/cases/{case_id}/checklist/{item_id}/tick/      302 403 302 302 404 404 404 302
-POST     /casework/cases/{case_id}/panel/                         405 405 405 405 405 405 405 302
-POST     /casework/cases/{case_id}/problem/                       302 403 302 302 404 404 404 302
-POST     /casework/cases/{case_id}/remedies/                      302 403 302 302 404 404 404 302
-POST     /casework/cases/{case_id}/review/                        302 403 302 302 404 404 404 302
-POST     /casework/incidents/                                     405 405 405 405 405 405 405 302
-POST     /casework/incidents/new/                                 200 403 200 403 403 200 403 302
-POST     /casework/incidents/preview/                             200 403 200 403 403 200 403 302
-POST     /casework/incidents/{incident_id}/                       302 302 302 302 404 404 404 302
-POST     /casework/problems/                                      302 403 302 403 403 302 403 302
+POST     /cases/{case_id}/                                        200 200 200 200 302 404 404 302
+POST     /cases/{case_id}/assign/                                 400 403 302 302 302 404 404 302
+POST     /cases/{case_id}/notes/                                  400 403 400 400 302 404 404 302
+POST     /cases/{case_id}/status/                                 400 403 400 400 302 404 404 302
+POST     /cases/{case_id}/timeline/                               400 400 400 400 302 404 404 302
+POST     /casework/cases/{case_id}/cause/                         302 403 302 302 302 404 404 302
+POST     /casework/cases/{case_id}/checklist/{item_id}/tick/      302 403 302 302 302 404 404 302
+POST     /casework/cases/{case_id}/panel/                         405 405 405 405 302 405 405 302
+POST     /casework/cases/{case_id}/problem/                       302 403 302 302 302 404 404 302
+POST     /casework/cases/{case_id}/remedies/                      302 403 302 302 302 404 404 302
+POST     /casework/cases/{case_id}/review/                        302 403 302 302 302 404 404 302
+POST     /casework/incidents/                                     405 405 405 405 302 405 405 302
+POST     /casework/incidents/new/                                 200 403 200 403 302 200 403 302
+POST     /casework/incidents/preview/                             200 403 200 403 302 200 403 302
+POST     /casework/incidents/{incident_id}/                       302 302 302 302 302 404 404 302
+POST     /casework/problems/                                      302 403 302 403 302 302 403 302
 POST     /casework/problems/{problem_id}/                         302 302 302 302 302 302 302 302
-POST     /casework/remedies/{remedy_id}/decide/                   302 403 302 302 404 404 404 302
+POST     /casework/remedies/{remedy_id}/decide/                   302 403 302 302 302 404 404 302
 POST     /i18n/setlang/                                           302 302 302 302 302 302 302 302
-POST     /insights/bottlenecks/                                   200 200 200 200 200 200 200 302
-POST     /insights/qa/                                            200 200 200 200 200 200 200 302
-POST     /insights/qa/agents/{agent_id}/                          404 404 404 404 404 404 404 302
-POST     /insights/qa/samples/{sample_id}/                        404 404 404 404 404 404 404 302
+POST     /insights/bottlenecks/                                   200 200 200 200 302 200 200 302
+POST     /insights/qa/                                            200 200 200 200 302 200 200 302
+POST     /insights/qa/agents/{agent_id}/                          404 404 404 404 302 404 404 302
+POST     /insights/qa/samples/{sample_id}/                        404 404 404 404 302 404 404 302
 POST     /insights/recurring/{proposal_id}/                       302 302 302 302 302 302 302 302
-POST     /insights/warnings/                                      200 200 200 200 200 200 200 302
-POST     /insights/warnings/{warning_id}/incident/                404 404 404 404 404 404 404 302
-POST     /items/{process}/{item}/                                 200 200 200 200 200 404 404 302
-POST     /login/                                                  302 302 302 302 302 302 302 200
+POST     /insights/warnings/                                      200 200 200 200 302 200 200 302
+POST     /insights/warnings/{warning_id}/incident/                404 404 404 404 302 404 404 302
+POST     /items/{process}/{item}/                                 200 200 200 200 302 404 404 302
+POST     /login/                                                  302 302 302 302 200 302 302 200
 POST     /logout/                                                 302 302 302 302 302 302 302 302
-POST     /messaging/cases/{case_id}/preview/                      200 200 200 200 404 404 404 302
-POST     /messaging/cases/{case_id}/send/                         400 403 400 400 404 404 404 302
+POST     /messaging/cases/{case_id}/preview/                      200 200 200 200 302 404 404 302
+POST     /messaging/cases/{case_id}/send/                         400 403 400 400 302 404 404 302
 POST     /messaging/notifications/                                302 302 302 302 302 302 302 302
-POST     /messaging/quarantine/                                   200 200 200 403 403 200 403 302
-POST     /messaging/quarantine/{quarantine_id}/attach/            404 403 404 403 403 404 403 302
-POST     /messaging/quarantine/{quarantine_id}/discard/           404 403 404 403 403 404 403 302
+POST     /messaging/quarantine/                                   200 200 200 403 302 200 403 302
+POST     /messaging/quarantine/{quarantine_id}/attach/            404 403 404 403 302 404 403 302
+POST     /messaging/quarantine/{quarantine_id}/discard/           404 403 404 403 302 404 403 302
 POST     /p/c/{token}/                                            400 400 400 400 400 400 400 400
-POST     /p/cases/{case_id}/customer-update/                      400 403 400 400 404 404 404 302
-POST     /p/cases/{case_id}/updates/pause/                        400 403 400 403 404 404 404 302
-POST     /p/cases/{case_id}/updates/resume/                       404 403 404 403 404 404 404 302
+POST     /p/cases/{case_id}/customer-update/                      400 403 400 400 302 404 404 302
+POST     /p/cases/{case_id}/updates/pause/                        400 403 400 403 302 404 404 302
+POST     /p/cases/{case_id}/updates/resume/                       404 403 404 403 302 404 404 302
 POST     /p/q/{token}/                                            400 400 400 400 400 400 400 400
 POST     /p/s/{token}/                                            405 405 405 405 405 405 405 405
-POST     /queue/                                                  200 200 200 200 200 200 200 302
-POST     /queue/views/                                            400 400 400 400 400 400 400 302
-POST     /queue/views/{view_id}/delete/                           404 404 404 404 404 404 404 302
-POST     /settings/                                               200 403 403 403 403 403 403 302
-POST     /settings/calendars/                                     200 403 403 403 403 403 403 302
-POST     /settings/calendars/{key}/                               404 403 403 403 403 403 403 302
-POST     /settings/channels/                                      200 403 403 403 403 403 403 302
-POST     /settings/channels/{key}/                                404 403 403 403 403 403 403 302
-POST     /settings/channels/{key}/test/                           404 403 403 403 403 403 403 302
-POST     /settings/messages/{message_id}/status/                  404 403 403 403 403 403 403 302
-POST     /settings/playbooks/                                     200 403 403 403 403 403 403 302
-POST     /settings/playbooks/new/                                 400 403 403 403 403 403 403 302
-POST     /settings/playbooks/{key}/                               404 403 403 403 403 403 403 302
-POST     /settings/processes/                                     200 403 403 403 403 403 403 302
-POST     /settings/processes/new/                                 400 403 403 403 403 403 403 302
-POST     /settings/processes/{key}/                               400 403 403 403 403 403 403 302
-POST     /settings/sla/                                           200 403 403 403 403 403 403 302
-POST     /settings/sla/{priority}/                                400 403 403 403 403 403 403 302
-POST     /settings/teams/                                         200 403 403 403 403 403 403 302
-POST     /settings/teams/{key}/                                   404 403 403 403 403 403 403 302
-POST     /settings/teams/{key}/absences/                          404 403 403 403 403 403 403 302
-POST     /settings/templates/                                     200 403 403 403 403 403 403 302
-POST     /settings/templates/new/                                 400 403 403 403 403 403 403 302
-POST     /settings/templates/preview/                             200 403 403 403 403 403 403 302
-POST     /settings/templates/{template_id}/                       404 403 403 403 403 403 403 302
-POST     /settings/tokens/                                        400 403 403 403 403 403 403 302
-POST     /settings/tokens/{token_id}/revoke/                      404 403 403 403 403 403 403 302
-POST     /settings/users/                                         200 403 403 403 403 403 403 302
-POST     /settings/users/new/                                     400 403 403 403 403 403 403 302
-POST     /settings/users/{username}/                              400 403 403 403 403 403 403 302
-POST     /wall/                                                   200 200 200 403 403 200 403 302
-PUT      /api/v1/cases/{case_id}/cause                            200 403 200 200 404 404 404 401
+POST     /queue/                                                  200 200 200 200 302 200 200 302
+POST     /queue/views/                                            400 400 400 400 302 400 400 302
+POST     /queue/views/{view_id}/delete/                           404 404 404 404 302 404 404 302
+POST     /settings/                                               200 403 403 403 302 403 403 302
+POST     /settings/calendars/                                     200 403 403 403 302 403 403 302
+POST     /settings/calendars/{key}/                               404 403 403 403 302 403 403 302
+POST     /settings/channels/                                      200 403 403 403 302 403 403 302
+POST     /settings/channels/{key}/                                404 403 403 403 302 403 403 302
+POST     /settings/channels/{key}/test/                           404 403 403 403 302 403 403 302
+POST     /settings/messages/{message_id}/status/                  404 403 403 403 302 403 403 302
+POST     /settings/playbooks/                                     200 403 403 403 302 403 403 302
+POST     /settings/playbooks/new/                                 400 403 403 403 302 403 403 302
+POST     /settings/playbooks/{key}/                               404 403 403 403 302 403 403 302
+POST     /settings/processes/                                     200 403 403 403 302 403 403 302
+POST     /settings/processes/new/                                 400 403 403 403 302 403 403 302
+POST     /settings/processes/{key}/                               400 403 403 403 302 403 403 302
+POST     /settings/sla/                                           200 403 403 403 302 403 403 302
+POST     /settings/sla/{priority}/                                400 403 403 403 302 403 403 302
+POST     /settings/teams/                                         200 403 403 403 302 403 403 302
+POST     /settings/teams/{key}/                                   404 403 403 403 302 403 403 302
+POST     /settings/teams/{key}/absences/                          404 403 403 403 302 403 403 302
+POST     /settings/templates/                                     200 403 403 403 302 403 403 302
+POST     /settings/templates/new/                                 400 403 403 403 302 403 403 302
+POST     /settings/templates/preview/                             200 403 403 403 302 403 403 302
+POST     /settings/templates/{template_id}/                       404 403 403 403 302 403 403 302
+POST     /settings/tokens/                                        400 403 403 403 302 403 403 302
+POST     /settings/tokens/{token_id}/revoke/                      404 403 403 403 302 403 403 302
+POST     /settings/users/                                         200 403 403 403 302 403 403 302
+POST     /settings/users/new/                                     400 403 403 403 302 403 403 302
+POST     /settings/users/{username}/                              400 403 403 403 302 403 403 302
+POST     /wall/                                                   200 200 200 403 302 200 403 302
+PUT      /api/v1/cases/{case_id}/cause                            200 403 200 200 403 404 404 401
 """
 
 
@@ -558,3 +558,37 @@ def test_the_django_admin_site_is_for_superusers_only() -> None:
             assert response.status_code == 302, (path, name, response.status_code)
             assert response["Location"].startswith("/admin/login/"), (path, name)
         assert root.get(path).status_code == 200, path
+
+
+def test_an_integration_token_only_pushes_events_and_reads_its_processes() -> None:
+    """Writes and reads outside its processes' events, items, stalls and logs answer 403 `forbidden`."""
+    process_load(source=PROCESS.format(key="alpha", team="a"))
+    _token, raw = integration_token_create(name="erp", process_keys=["alpha"])
+    auth: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    client = Client()
+    absence = {"starts": "2026-12-20", "ends": "2026-12-21"}
+    response = client.post("/api/v1/absences", absence, content_type="application/json", **auth)
+    assert response.status_code == 403, response.content
+    assert response.json()["code"] == "forbidden"
+    for path in ("/api/v1/absences", "/api/v1/cases", "/api/v1/problems", "/api/v1/sla/policies"):
+        assert client.get(path, **auth).status_code == 403, path
+    assert client.get("/api/v1/processes/alpha/stalled", **auth).status_code == 200
+    assert client.get("/api/v1/stalls", **auth).status_code == 200
+
+
+def test_an_integration_has_no_desk_session() -> None:
+    """Even with a password set on its service user, an integration cannot sign in to the desk, and a
+    session made for it some other way is not honoured."""
+    process_load(source=PROCESS.format(key="alpha", team="a"))
+    token, _raw = integration_token_create(name="erp", process_keys=["alpha"])
+    token.user.set_password("a long enough secret 42")
+    token.user.save()
+    client = Client()
+    secret = {"username": token.user.username, "password": "a long enough secret 42"}
+    response = client.post("/login/", secret)
+    assert response.status_code == 200  # the form again, with an error
+    assert "_auth_user_id" not in client.session
+    client.force_login(token.user)
+    response = client.get("/queue/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
