@@ -45,11 +45,9 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 @pytest.fixture(autouse=True)
 def _fresh_process_caches() -> None:
     """Row ids are reused once a test's transaction rolls back, so id-keyed caches must not outlive a test."""
-    from unstuck.calendars.business_time import calendars_changed
-    from unstuck.processes.spec import spec_for_version
+    from unstuck.demo.tests.shared import id_keyed_caches_clear
 
-    spec_for_version.cache_clear()
-    calendars_changed()
+    id_keyed_caches_clear()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
