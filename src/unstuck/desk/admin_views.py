@@ -127,7 +127,7 @@ def process_new_view(request: HttpRequest) -> HttpResponse:
     return redirect("desk:admin_process", key=result.process.key)
 
 
-@desk_admin_required
+@settings_reader_required
 def calendars_view(request: HttpRequest) -> HttpResponse:
     calendars = []
     for key in calendar_keys():
@@ -178,7 +178,7 @@ def _calendar_change(request: HttpRequest, key: str) -> str:
     return gettext("%(day)s is now a day off.") % {"day": day.isoformat()}
 
 
-@desk_admin_required
+@settings_reader_required
 def calendar_view(request: HttpRequest, key: str) -> HttpResponse:
     """A calendar's days from `?from=` (today by default); POST adds/removes overrides or verifies a year."""
     notice = error = ""

@@ -147,8 +147,8 @@ GET      /queue/                                                  200 200 200 20
 GET      /queue/views/                                            405 405 405 405 405 405 405 405
 GET      /queue/views/{view_id}/delete/                           405 405 405 405 405 405 405 405
 GET      /settings/                                               200 200 403 403 302 403 403 302
-GET      /settings/calendars/                                     200 403 403 403 302 403 403 302
-GET      /settings/calendars/{key}/                               404 403 403 403 302 403 403 302
+GET      /settings/calendars/                                     200 200 403 403 302 403 403 302
+GET      /settings/calendars/{key}/                               404 404 403 403 302 403 403 302
 GET      /settings/channels/                                      200 200 403 403 302 403 403 302
 GET      /settings/channels/{key}/                                404 404 403 403 302 403 403 302
 GET      /settings/channels/{key}/test/                           405 405 405 405 405 405 405 405
@@ -592,3 +592,18 @@ def test_an_integration_has_no_desk_session() -> None:
     response = client.get("/queue/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+def test_an_auditor_reads_the_calendars_but_does_not_change_them() -> None:
+    """Calendars are read-only for auditors, like the other settings screens (docs/permissions.md)."""
+    from unstuck.calendars.business_time import calendar_keys
+
+    key = sorted(calendar_keys())[0]
+    client = Client()
+    client.force_login(user_ensure(username="cal-auditor", role="auditor"))
+    assert client.get("/settings/calendars/").status_code == 200
+    page = client.get(f"/settings/calendars/{key}/")
+    assert page.status_code == 200
+    assert b'name="action"' not in page.content  # no override or verify form
+    change = {"action": "set", "day": "2026-12-25", "kind": "off"}
+    assert client.post(f"/settings/calendars/{key}/", change).status_code == 403
