@@ -20,8 +20,18 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)"),
 ]
 
-NAV_LABELS = ["我的队列", "团队队列", "卡点看板", "实时监控墙", "批量事件", "问题", "日报", "瓶颈", "预警"]
-NAV_LABELS += ["质检", "通知", "设置"]
+NAV_LABELS = [
+    "我的队列",
+    "团队队列",
+    "卡点看板",
+    "实时监控墙",
+    "批量事件",
+    "隔离邮件",
+    "问题",
+    "日报",
+    "瓶颈",
+]
+NAV_LABELS += ["预警", "质检", "通知", "设置"]
 
 
 def test_screenshots_of_brief_bottlenecks_and_incidents_on_demo_history(browser: Any, live_server: Any):
