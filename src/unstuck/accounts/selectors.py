@@ -65,6 +65,17 @@ def user_role(user: AbstractBaseUser | AnonymousUser) -> str:
     return str(profile.role) if profile is not None else Role.AGENT.value
 
 
+def user_is_supervisor(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Supervisors (globally or of any team) and admins: the people who run incidents, problems and
+    the mail quarantine."""
+    role = user_role(user)
+    if role in {Role.ADMIN, Role.SUPERVISOR}:
+        return True
+    if role in {Role.AUDITOR, ""}:
+        return False
+    return Membership.objects.filter(user_id=user.pk or 0, role=Role.SUPERVISOR).exists()
+
+
 def user_sees_all_teams(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Admins and auditors see every team's work; everyone else sees their own teams'."""
     return user_role(user) in {Role.ADMIN, Role.AUDITOR}

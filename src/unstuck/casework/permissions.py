@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest
 
 from unstuck.accounts.models import Membership, Role
-from unstuck.accounts.selectors import user_role
+from unstuck.accounts.selectors import user_is_supervisor, user_role
 from unstuck.core.errors import DomainError
 
 if TYPE_CHECKING:
@@ -39,16 +39,6 @@ def user_supervises(user: AnyUser, team_id: int | None) -> bool:
         .first()
     )
     return membership == Role.SUPERVISOR or (membership is not None and role == Role.SUPERVISOR)
-
-
-def user_is_supervisor(user: AnyUser) -> bool:
-    """Supervisors (globally or of any team) and admins: the people who run incidents and problems."""
-    role = user_role(user)
-    if role in {Role.ADMIN, Role.SUPERVISOR}:
-        return True
-    if role in {Role.AUDITOR, ""}:
-        return False
-    return Membership.objects.filter(user_id=user.pk or 0, role=Role.SUPERVISOR).exists()
 
 
 def require_writer(user: AnyUser) -> None:

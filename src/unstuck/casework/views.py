@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from unstuck.accounts.http import AuthedHttpRequest, sign_in_required
+from unstuck.accounts.selectors import user_is_supervisor
 from unstuck.cases.lifecycle import CaseStatus
 from unstuck.cases.models import Case
 from unstuck.cases.selectors import case_for_write, case_get
@@ -22,7 +23,7 @@ from unstuck.casework import services
 from unstuck.casework.forms import IncidentCreateForm, IncidentFilterForm
 from unstuck.casework.models import ProblemStatus, RemedyKind
 from unstuck.casework.panels import panel_render
-from unstuck.casework.permissions import acting_user, require_supervisor, user_is_supervisor
+from unstuck.casework.permissions import acting_user, require_supervisor
 from unstuck.casework.selectors import (
     action_item_list,
     category_list,

@@ -11,10 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from unstuck.accounts.selectors import user_is_supervisor
 from unstuck.cases.services import case_lock
 from unstuck.cases.timeline import timeline_append
 from unstuck.casework.models import ActionItem, Problem, ProblemCase, ProblemStatus
-from unstuck.casework.permissions import require_supervisor, require_writer, user_is_supervisor
+from unstuck.casework.permissions import require_supervisor, require_writer
 from unstuck.casework.services.causes import category_get
 from unstuck.core.errors import DomainError
 

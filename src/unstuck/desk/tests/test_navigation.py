@@ -171,7 +171,7 @@ def test_an_agent_cannot_list_incidents_even_of_their_own_cases() -> None:
 def test_the_nav_offers_exactly_what_each_screen_allows(role: str, team_role: str | None) -> None:
     """nav_roles answers in one query what the screens' own permission checks answer one by one."""
     from unstuck.accounts.models import Membership, Team
-    from unstuck.casework.permissions import user_is_supervisor
+    from unstuck.accounts.selectors import user_is_supervisor
     from unstuck.desk.admin_access import settings_may_read
     from unstuck.desk.templatetags.desk import nav_roles
     from unstuck.desk.wall import wall_allowed

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
-from unstuck.accounts.models import Membership, Role
-from unstuck.accounts.selectors import user_role, user_sees_all_teams
+from unstuck.accounts.models import Role
+from unstuck.accounts.selectors import user_is_supervisor, user_role, user_sees_all_teams
 from unstuck.cases.selectors import case_visible
 from unstuck.messaging.models import QuarantinedMail
 
@@ -15,12 +15,7 @@ AnyUser = AbstractBaseUser | AnonymousUser
 
 def quarantine_decider(user: AnyUser) -> bool:
     """Admins and supervisors (globally or of a team) attach or discard quarantined mail."""
-    role = user_role(user)
-    if role in {Role.ADMIN, Role.SUPERVISOR}:
-        return True
-    if role in {Role.AUDITOR, ""}:
-        return False
-    return Membership.objects.filter(user_id=user.pk or 0, role=Role.SUPERVISOR).exists()
+    return user_is_supervisor(user)
 
 
 def quarantine_reader(user: AnyUser) -> bool:
