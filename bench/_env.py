@@ -3,11 +3,55 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urlparse
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` of `values` lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+@contextmanager
+def served(env: dict[str, str], *serve_args: str) -> Iterator[str]:
+    """A real `unstuck serve` in its own process on a free loopback port; yields its base URL once
+    /api/v1/health answers, and stops it afterwards."""
+    import requests
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "unstuck", "serve", "--port", str(port), "--no-migrate", *serve_args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                if requests.get(f"{base}/api/v1/health", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 @contextmanager

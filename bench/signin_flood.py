@@ -13,9 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -25,18 +23,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _env import bench_database, django_setup
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+from _env import bench_database, django_setup, percentile, served
 
 
 def api_latency(base: str, token: str, count: int) -> list[float]:
@@ -101,31 +88,7 @@ def run(clients: int, seconds: float, count: int) -> None:
                 "UNSTUCK_LOG_LEVEL": "ERROR",
                 "UNSTUCK_SIGNIN_ADDRESS_FAILURES": limit,
             }
-            port = free_port()
-            server = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "unstuck",
-                    "serve",
-                    "--port",
-                    str(port),
-                    "--no-migrate",
-                    "--threads",
-                    "8",
-                ],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            try:
-                base = f"http://127.0.0.1:{port}"
-                for _ in range(150):
-                    try:
-                        if requests.get(f"{base}/api/v1/health", timeout=1).ok:
-                            break
-                    except requests.ConnectionError:
-                        time.sleep(0.2)
+            with served(env, "--threads", "8") as base:
                 quiet = api_latency(base, token, count)
                 busy, answers = phase(base, token, clients, seconds, count)
                 print(
@@ -135,9 +98,6 @@ def run(clients: int, seconds: float, count: int) -> None:
                     f"sign-in answers {dict(sorted(answers.items()))}",
                     flush=True,
                 )
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
             with connections["default"].cursor() as cursor:
                 cursor.execute("DELETE FROM desk_loginfailure")
 
