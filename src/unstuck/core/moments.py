@@ -26,27 +26,26 @@ def _in_range(value: date) -> bool:
     return FIRST_YEAR <= value.year <= LAST_YEAR
 
 
+def _year_refused(value: date, *, field: str, code: str) -> DomainError:
+    return DomainError(
+        code,
+        _("%(field)s: %(value)s is outside the years %(first)s to %(last)s.")
+        % {"field": field, "value": value.isoformat(), "first": FIRST_YEAR, "last": LAST_YEAR},
+        details={"field": field},
+    )
+
+
 def moment_check(moment: datetime, *, field: str) -> datetime:
     """`moment` itself, or DomainError `invalid_timestamp` (400) when its year is out of range."""
     if not _in_range(moment):
-        raise DomainError(
-            "invalid_timestamp",
-            _("%(field)s: %(value)s is outside the years %(first)s to %(last)s.")
-            % {"field": field, "value": moment.isoformat(), "first": FIRST_YEAR, "last": LAST_YEAR},
-            details={"field": field},
-        )
+        raise _year_refused(moment, field=field, code="invalid_timestamp")
     return moment
 
 
 def day_check(day: date, *, field: str) -> date:
     """`day` itself, or DomainError `invalid_date` (400) when its year is out of range."""
     if not _in_range(day):
-        raise DomainError(
-            "invalid_date",
-            _("%(field)s: %(value)s is outside the years %(first)s to %(last)s.")
-            % {"field": field, "value": day.isoformat(), "first": FIRST_YEAR, "last": LAST_YEAR},
-            details={"field": field},
-        )
+        raise _year_refused(day, field=field, code="invalid_date")
     return day
 
 
